@@ -1,0 +1,1 @@
+"""Question in, answer with exact figures and cited source rows out."""

@@ -1,0 +1,68 @@
+"""The ``budgetqa`` command: ingest, stats, check, ask, search, serve.
+
+Each subcommand is a thin shell over the package that does the work, so the
+page, the tests and the terminal all run the same code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from db.engine import make_engine
+from db.stats import stats
+from ingest.pipeline import ingest_paths
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    bar = lambda items: tqdm(items, desc="入库", unit="个文件", file=sys.stderr)  # noqa: E731
+    results = ingest_paths(engine, [Path(p) for p in args.paths], progress=bar)
+    for result in results:
+        print(result.describe(), file=sys.stderr if result.failed else sys.stdout)
+    failed = sum(r.failed for r in results)
+    print(f"共 {len(results)} 个文件，失败 {failed} 个。")
+    return 1 if failed else 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    data = stats(make_engine())
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print("各表行数：")
+    for table, n in data["tables"].items():
+        print(f"  {table}: {n}")
+    print("各文档：")
+    for doc in data["documents"]:
+        primary = "" if doc["rendition_of"] is None else f"（{doc['rendition_of']} 的另一版本）"
+        print(f"  {doc['file_name']}{primary}: " + "，".join(
+            f"{k} {v}" for k, v in doc["counts"].items()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All subcommands and their options."""
+    parser = argparse.ArgumentParser(prog="budgetqa", description="预算问答：入库、核对、问答")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="导入文件或文件夹")
+    p.add_argument("paths", nargs="+", help="文件或文件夹")
+    p.set_defaults(func=_cmd_ingest)
+    p = sub.add_parser("stats", help="各表、各文档的行数")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=_cmd_stats)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The SQL store (SQLAlchemy) and the vector index (ChromaDB)."""

@@ -1,0 +1,265 @@
+"""Write one document's blocks and records into the SQL store, inside the caller's transaction.
+
+Every block row becomes a ``source_rows`` row first; every record then points
+at the source row object it came from (records hold the very ``Row`` objects
+the reader made, so the link is by identity, never by re-finding text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from db import models as m
+from ingest import records as r
+from ingest.blocks import Block, Paragraph, Row
+
+# Which rendition of the same content answers: text exports keep every line number.
+FORMAT_RANK = {"txt": 0, "md": 0, "docx": 1, "pdf": 2, "xlsx": 3}
+
+
+@dataclass
+class FileFacts:
+    """What the store needs to know about the file itself."""
+
+    name: str
+    fmt: str
+    sha256: str
+    size: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileFacts:
+        data = path.read_bytes()
+        return cls(path.name, path.suffix.lower().lstrip("."), hashlib.sha256(data).hexdigest(),
+                   len(data))
+
+
+def content_key(doc: r.DocumentRecords, facts: FileFacts) -> str:
+    """Same key for renditions of one document: the recognised content, not the bytes."""
+    if doc.kind == r.SPECIAL_FUNDS:
+        basis = "|".join(sorted(e.name for e in doc.catalog) or sorted(f.name for f in doc.forms))
+    elif doc.kind == r.DEPT_BUDGET:
+        basis = f"{doc.dept_code}|{doc.dept_name}"
+    else:
+        basis = facts.sha256
+    return hashlib.sha256(f"{doc.kind}|{doc.year}|{basis}".encode()).hexdigest()
+
+
+def find_document(session: Session, file_name: str) -> m.Document | None:
+    """The stored document for a file name, if any."""
+    return session.scalar(select(m.Document).where(m.Document.file_name == file_name))
+
+
+def delete_document(session: Session, doc: m.Document) -> None:
+    """Remove a document; the schema's ON DELETE CASCADE removes everything recognised from it."""
+    key = doc.content_key
+    session.execute(delete(m.Document).where(m.Document.id == doc.id))
+    named = select(m.DepartmentName.department_id)
+    used = select(m.Document.department_id).where(m.Document.department_id.is_not(None))
+    session.execute(
+        delete(m.Department).where(m.Department.id.not_in(named), m.Department.id.not_in(used))
+    )
+    session.expire_all()
+    elect_primary(session, key)
+
+
+def elect_primary(session: Session, key: str) -> None:
+    """Among renditions of one content, the best format answers; the others point at it."""
+    docs = session.scalars(select(m.Document).where(m.Document.content_key == key)).all()
+    if not docs:
+        return
+    primary = min(docs, key=lambda d: (FORMAT_RANK.get(d.fmt, 9), d.id))
+    for d in docs:
+        d.rendition_of_id = None if d is primary else primary.id
+    session.flush()
+
+
+class _Writer:
+    """Holds the row-identity map and department cache while one document is written."""
+
+    def __init__(self, session: Session, document: m.Document) -> None:
+        self.session = session
+        self.document = document
+        self.rows: dict[int, m.SourceRow] = {}
+
+    def source_rows(self, blocks: list[Block]) -> None:
+        ordinal = 0
+        table_no = 0
+        for block in blocks:
+            if isinstance(block, Paragraph):
+                pairs = [(block.as_row(), "heading" if block.heading else "paragraph", None)]
+            else:
+                table_no += 1
+                pairs = [(row, "table_row", table_no) for row in block.rows]
+            for row, kind, tno in pairs:
+                ordinal += 1
+                loc = row.loc
+                self.rows[id(row)] = m.SourceRow(
+                    document=self.document, ordinal=ordinal, block=kind, table_no=tno,
+                    line=loc.line, page=loc.page, sheet=loc.sheet, row=loc.row, text=row.raw,
+                    cells=json.dumps(row.cells, ensure_ascii=False) if kind == "table_row" else None,
+                )
+        self.session.add_all(self.rows.values())
+        self.session.flush()
+
+    def row_id(self, row: Row | None) -> int | None:
+        return self.rows[id(row)].id if row is not None else None
+
+    def department(self, code: str | None, name: str | None, row: Row | None) -> int | None:
+        """Find or create a department by code (else exact name) and record this spelling."""
+        if not code and not name:
+            return None
+        stmt = select(m.Department)
+        if code:
+            stmt = stmt.where(m.Department.code == code)
+        else:
+            stmt = stmt.where(
+                m.Department.id.in_(
+                    select(m.DepartmentName.department_id).where(m.DepartmentName.name == name)
+                )
+                | (m.Department.name == name)
+            )
+        dept = self.session.scalars(stmt).first()
+        if dept is None:
+            dept = m.Department(code=code, name=name or code or "")
+            self.session.add(dept)
+            self.session.flush()
+        if name:
+            self.session.add(
+                m.DepartmentName(department_id=dept.id, name=name, source_row_id=self.row_id(row))
+            )
+        return dept.id
+
+    def form(self, form: r.FundForm, fund_id: int | None, repeat: bool) -> m.FundForm:
+        rows = form.rows
+        dept_id = self.department(form.dept_code, form.dept_name, rows.get("主管部门") or
+                                  rows.get("项目名称"))
+        stored = m.FundForm(
+            document_id=self.document.id, fund_id=fund_id, program=form.program, seq=form.seq,
+            name=form.name, department_id=dept_id, dept_text=form.dept_text, budget=form.budget,
+            budget_text=form.budget_text, overview=form.overview, goal=form.goal,
+            contact=form.contact, phone=form.phone, is_repeat=repeat,
+            name_row_id=self.row_id(rows.get("项目名称")),
+            budget_row_id=self.row_id(rows.get("budget")),
+            overview_row_id=self.row_id(rows.get("项目概况")),
+            goal_row_id=self.row_id(rows.get("当年绩效目标")),
+            contact_row_id=self.row_id(rows.get("contact")),
+            phone_row_id=self.row_id(rows.get("phone")),
+            seq_row_id=self.row_id(rows.get("seq")),
+        )
+        self.session.add(stored)
+        self.session.flush()
+        self.session.add_all(
+            m.Indicator(
+                form_id=stored.id, fund_id=fund_id, ordinal=i.ordinal, name=i.name,
+                nature=i.nature, value=i.value, unit=i.unit, weight=i.weight,
+                weight_text=i.weight_text, is_core=i.is_core, core_text=i.core_text,
+                realigned=i.realigned, source_row_id=self.row_id(i.row),
+            )
+            for i in form.indicators
+        )
+        return stored
+
+    def funds(self, doc: r.DocumentRecords) -> None:
+        """Catalog entries and forms become funds; linked forms share their entry's fund."""
+        year, unit = doc.year, doc.unit
+        by_entry: dict[int, m.Fund] = {}
+        for i, e in enumerate(doc.catalog):
+            fund = m.Fund(
+                document_id=self.document.id, program=r.PROGRAM_KEY, year=year, unit=unit,
+                name=e.name, department_id=self.department(e.dept_code, e.dept_name, e.row),
+                catalog_seq=e.seq, catalog_name=e.name, catalog_amount=e.amount,
+                catalog_amount_text=e.amount_text, catalog_row_id=self.row_id(e.row),
+            )
+            self.session.add(fund)
+            by_entry[i] = fund
+        self.session.flush()
+        for f, form in enumerate(doc.forms):
+            entry, repeat = doc.form_links.get(f, (None, False))
+            fund = by_entry.get(entry) if entry is not None else None
+            if fund is None:
+                owner = (doc.dept_code, doc.dept_name) if form.program != r.PROGRAM_KEY else (
+                    form.dept_code, form.dept_name)
+                fund = m.Fund(
+                    document_id=self.document.id, program=form.program, year=year, unit=unit,
+                    name=form.name,
+                    department_id=self.department(*owner, form.rows.get("项目名称")),
+                )
+                self.session.add(fund)
+                self.session.flush()
+            stored = self.form(form, fund.id, repeat)
+            if not repeat and fund.form_id is None:
+                fund.form_id = stored.id
+                fund.table_amount = form.budget
+                fund.table_amount_text = form.budget_text
+                fund.table_row_id = stored.budget_row_id
+
+    def lines_and_facts(self, doc: r.DocumentRecords, dept_id: int | None) -> None:
+        self.session.add_all(
+            m.BudgetLine(
+                document_id=self.document.id, department_id=dept_id, table_no=b.table_no,
+                table_title=b.table_title, classification=b.classification,
+                subject_code=b.subject_code, subject_name=b.subject_name, year=b.year,
+                column=b.column, amount=b.amount, amount_text=b.amount_text, unit=doc.unit,
+                source_row_id=self.row_id(b.row),
+            )
+            for b in doc.budget_lines
+        )
+        self.session.add_all(
+            m.StatedFact(
+                document_id=self.document.id, department_id=dept_id, topic=f.topic,
+                item=f.item, year=f.year, amount=f.amount, amount_text=f.amount_text,
+                unit=f.unit, change=f.change, change_amount=f.change_amount,
+                change_text=f.change_text, base_year=f.base_year,
+                source_row_id=self.row_id(f.row),
+            )
+            for f in doc.facts
+        )
+
+    def anomalies(self, doc: r.DocumentRecords) -> None:
+        for a in doc.anomalies:
+            stored = m.Anomaly(document_id=self.document.id, kind=a.kind, message=a.message)
+            self.session.add(stored)
+            self.session.flush()
+            ids = {self.row_id(row) for row in a.rows}
+            self.session.add_all(m.AnomalyRow(anomaly_id=stored.id, source_row_id=i) for i in ids)
+
+
+def save_document(
+    session: Session, facts: FileFacts, blocks: list[Block], doc: r.DocumentRecords
+) -> m.Document:
+    """Insert a document with all its rows and records; the caller commits or rolls back."""
+    document = m.Document(
+        file_name=facts.name, fmt=facts.fmt, sha256=facts.sha256, size=facts.size,
+        kind=doc.kind, title=doc.title, year=doc.year, unit=doc.unit,
+        content_key=content_key(doc, facts), ingested_at=datetime.now(UTC),
+    )
+    session.add(document)
+    session.flush()
+    writer = _Writer(session, document)
+    writer.source_rows(blocks)
+    dept_id = None
+    if doc.dept_code or doc.dept_name:
+        first = next((row for row in _all_rows(blocks) if doc.dept_name and doc.dept_name in
+                      row.raw), None)
+        dept_id = writer.department(doc.dept_code, doc.dept_name, first)
+    document.department_id = dept_id
+    writer.funds(doc)
+    writer.lines_and_facts(doc, dept_id)
+    writer.anomalies(doc)
+    session.flush()
+    elect_primary(session, document.content_key)
+    return document
+
+
+def _all_rows(blocks: list[Block]) -> list[Row]:
+    out: list[Row] = []
+    for block in blocks:
+        out.extend([block.as_row()] if isinstance(block, Paragraph) else block.rows)
+    return out

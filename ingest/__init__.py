@@ -1,0 +1,1 @@
+"""Files in, typed records with provenance out: readers per format, recognisers per document kind."""

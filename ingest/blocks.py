@@ -1,0 +1,88 @@
+"""Format-free blocks that every reader produces.
+
+Readers know file formats and nothing about budgets; recognisers know budgets and
+nothing about formats.  The only thing between them is this module: a document is
+an ordered list of ``Paragraph`` and ``Table`` blocks, and every paragraph and
+every table row carries the ``Location`` it came from plus its original text, so
+that provenance survives all later stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a piece of text sits in its file.
+
+    Text files fill ``line`` (1-based); PDFs fill ``page`` and ``row`` (row within
+    the table on that page); workbooks fill ``sheet`` and ``row``; Word documents
+    fill ``row`` with the paragraph or table-row ordinal and ``sheet`` with the
+    table's label ("表格3").  Unused fields stay ``None``.
+    """
+
+    source: str
+    fmt: str
+    line: int | None = None
+    page: int | None = None
+    sheet: str | None = None
+    row: int | None = None
+
+    def label(self) -> str:
+        """A short Chinese description for messages and the UI."""
+        parts: list[str] = []
+        if self.page is not None:
+            parts.append(f"第{self.page}页")
+        if self.sheet:
+            parts.append(self.sheet)
+        if self.line is not None:
+            parts.append(f"第{self.line}行")
+        elif self.row is not None:
+            parts.append(f"第{self.row}行")
+        return f"{self.source} " + " ".join(parts) if parts else self.source
+
+
+@dataclass
+class Paragraph:
+    """A run of prose.  ``heading`` is the level when the source marks one (0 = body)."""
+
+    text: str
+    loc: Location
+    raw: str
+    heading: int = 0
+    _row: Row | None = field(default=None, repr=False, compare=False)
+
+    def as_row(self) -> Row:
+        """This paragraph as a one-cell row; always the same object, so records and the
+        store can refer to it by identity."""
+        if self._row is None:
+            self._row = Row(cells=[self.text], loc=self.loc, raw=self.raw)
+        return self._row
+
+
+@dataclass
+class Row:
+    """One table row.  ``cells`` are cleaned strings; ``None`` marks a merged-away cell."""
+
+    cells: list[str | None]
+    loc: Location
+    raw: str
+
+    def texts(self) -> list[str]:
+        """Cells with ``None`` turned into empty strings, for simple matching."""
+        return [c or "" for c in self.cells]
+
+    def nonempty(self) -> list[str]:
+        """The non-empty cells in order; label/value layouts are read this way."""
+        return [c for c in self.texts() if c.strip()]
+
+
+@dataclass
+class Table:
+    """Consecutive rows that the source lays out as one table."""
+
+    rows: list[Row] = field(default_factory=list)
+
+
+Block = Paragraph | Table

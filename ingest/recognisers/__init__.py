@@ -1,0 +1,1 @@
+"""Recognisers turn blocks into budget records, one module per document kind."""
