@@ -24,6 +24,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 AMOUNT = Numeric(18, 4)
 
 
+def _row_fk() -> ForeignKey:
+    """A link to the source row a fact came from; it goes when its document goes."""
+    return ForeignKey("source_rows.id", ondelete="CASCADE")
+
+
 class Base(DeclarativeBase):
     """Declarative base for all budget tables."""
 
@@ -99,7 +104,7 @@ class DepartmentName(Base):
     )
     name: Mapped[str] = mapped_column(Text)
     source_row_id: Mapped[int | None] = mapped_column(
-        ForeignKey("source_rows.id", ondelete="CASCADE")
+        _row_fk()
     )
 
 
@@ -121,13 +126,13 @@ class Fund(Base):
     catalog_name: Mapped[str | None] = mapped_column(Text)
     catalog_amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
     catalog_amount_text: Mapped[str | None] = mapped_column(String(64))
-    catalog_row_id: Mapped[int | None] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
+    catalog_row_id: Mapped[int | None] = mapped_column(_row_fk())
     form_id: Mapped[int | None] = mapped_column(
         ForeignKey("fund_forms.id", ondelete="SET NULL", use_alter=True)
     )
     table_amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
     table_amount_text: Mapped[str | None] = mapped_column(String(64))
-    table_row_id: Mapped[int | None] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
+    table_row_id: Mapped[int | None] = mapped_column(_row_fk())
 
 
 class FundForm(Base):
@@ -152,13 +157,13 @@ class FundForm(Base):
     contact: Mapped[str] = mapped_column(String(128))
     phone: Mapped[str] = mapped_column(String(64))
     is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
-    name_row_id: Mapped[int | None] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
-    budget_row_id: Mapped[int | None] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
-    overview_row_id: Mapped[int | None] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
-    goal_row_id: Mapped[int | None] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
-    contact_row_id: Mapped[int | None] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
-    phone_row_id: Mapped[int | None] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
-    seq_row_id: Mapped[int | None] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
+    name_row_id: Mapped[int | None] = mapped_column(_row_fk())
+    budget_row_id: Mapped[int | None] = mapped_column(_row_fk())
+    overview_row_id: Mapped[int | None] = mapped_column(_row_fk())
+    goal_row_id: Mapped[int | None] = mapped_column(_row_fk())
+    contact_row_id: Mapped[int | None] = mapped_column(_row_fk())
+    phone_row_id: Mapped[int | None] = mapped_column(_row_fk())
+    seq_row_id: Mapped[int | None] = mapped_column(_row_fk())
 
 
 class Indicator(Base):
@@ -181,7 +186,7 @@ class Indicator(Base):
     is_core: Mapped[bool | None] = mapped_column(Boolean)
     core_text: Mapped[str] = mapped_column(String(32))
     realigned: Mapped[bool] = mapped_column(Boolean, default=False)
-    source_row_id: Mapped[int] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
+    source_row_id: Mapped[int] = mapped_column(_row_fk())
 
 
 class BudgetLine(Base):
@@ -204,7 +209,7 @@ class BudgetLine(Base):
     amount: Mapped[Decimal] = mapped_column(AMOUNT)
     amount_text: Mapped[str] = mapped_column(String(64))
     unit: Mapped[str] = mapped_column(String(16))
-    source_row_id: Mapped[int] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
+    source_row_id: Mapped[int] = mapped_column(_row_fk())
 
 
 class StatedFact(Base):
@@ -227,7 +232,7 @@ class StatedFact(Base):
     change_amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
     change_text: Mapped[str] = mapped_column(String(64))
     base_year: Mapped[int | None] = mapped_column(Integer)
-    source_row_id: Mapped[int] = mapped_column(ForeignKey("source_rows.id", ondelete="CASCADE"))
+    source_row_id: Mapped[int] = mapped_column(_row_fk())
 
 
 class Anomaly(Base):
@@ -252,5 +257,5 @@ class AnomalyRow(Base):
         ForeignKey("anomalies.id", ondelete="CASCADE"), primary_key=True
     )
     source_row_id: Mapped[int] = mapped_column(
-        ForeignKey("source_rows.id", ondelete="CASCADE"), primary_key=True
+        _row_fk(), primary_key=True
     )

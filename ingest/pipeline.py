@@ -109,7 +109,7 @@ def ingest_file(engine: Engine, path: Path, hook: IndexHook | None = None) -> Fi
     if hook is not None:
         try:
             hook.document_saved(engine, document_id, facts.name)
-        except Exception as exc:  # noqa: BLE001 - any index failure must undo the SQL side
+        except Exception as exc:
             remove_file(engine, facts.name, hook)
             return FileResult(path, FAILED, f"写入向量索引失败，已撤销本文件的入库（{exc}）")
     return FileResult(path, status, kind=doc.kind, counts=_counts(doc))

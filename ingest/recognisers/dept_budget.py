@@ -12,15 +12,6 @@ from __future__ import annotations
 import re
 
 from ingest.blocks import Block, Paragraph, Row, Table
-from ingest.records import (
-    DEPT_BUDGET,
-    PROGRAM_DEPT,
-    PROGRAM_DEPT_WHOLE,
-    Anomaly,
-    BudgetLine,
-    DocumentRecords,
-    FundForm,
-)
 from ingest.recognisers.common import (
     find_year,
     is_blank,
@@ -31,6 +22,15 @@ from ingest.recognisers.common import (
 )
 from ingest.recognisers.indicators import indicator_header, read_indicators
 from ingest.recognisers.narrative import stated_facts
+from ingest.records import (
+    DEPT_BUDGET,
+    PROGRAM_DEPT,
+    PROGRAM_DEPT_WHOLE,
+    Anomaly,
+    BudgetLine,
+    DocumentRecords,
+    FundForm,
+)
 
 # The national standard set: (table number, standard name, pattern its title matches).
 # Order matters: more specific titles first.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ingest.blocks import Block
-from ingest.records import DocumentRecords
 from ingest.recognisers import dept_budget, generic, special_funds
+from ingest.records import DocumentRecords
 
 
 def recognise(blocks: list[Block], file_name: str) -> DocumentRecords:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ingest.blocks import Block, Paragraph
-from ingest.records import GENERIC, DocumentRecords
 from ingest.recognisers.common import find_year
+from ingest.records import GENERIC, DocumentRecords
 
 
 def recognise(blocks: list[Block], fallback_title: str) -> DocumentRecords:

@@ -11,8 +11,8 @@ source text stays as it was, only its reading is explained.
 from __future__ import annotations
 
 from ingest.blocks import Row
-from ingest.records import Anomaly, Indicator
 from ingest.recognisers.common import is_blank, label, parse_amount
+from ingest.records import Anomaly, Indicator
 
 _FIELDS = (
     ("指标名称", "name"),

@@ -14,15 +14,6 @@ import re
 from rapidfuzz import fuzz
 
 from ingest.blocks import Block, Paragraph, Row, Table
-from ingest.records import (
-    PROGRAM_KEY,
-    SPECIAL_FUNDS,
-    Anomaly,
-    CatalogEntry,
-    DocumentRecords,
-    FundForm,
-    StatedFact,
-)
 from ingest.recognisers.common import (
     find_year,
     is_blank,
@@ -33,6 +24,15 @@ from ingest.recognisers.common import (
     split_department,
 )
 from ingest.recognisers.indicators import indicator_header, read_indicators
+from ingest.records import (
+    PROGRAM_KEY,
+    SPECIAL_FUNDS,
+    Anomaly,
+    CatalogEntry,
+    DocumentRecords,
+    FundForm,
+    StatedFact,
+)
 
 _SEQ = re.compile(r"^序号[:：]\s*(\d+)")
 _CONTACT = re.compile(r"^联系人[:：]\s*(.*)$")
