@@ -45,6 +45,34 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_answer(answer) -> None:
+    print(answer.text)
+    if answer.citations:
+        print("\n引用：")
+        for c in answer.citations:
+            print(f"  [{c.source} {c.location()}] {c.text.strip()[:120]}")
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.service import Assistant, Conversation
+
+    assistant = Assistant(mode=args.engine)
+    if args.question == "-":
+        # batch: one question per line, each answered on its own (same answers as one by one)
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            answer = assistant.ask(line.strip(), Conversation())
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        return 0
+    answer = assistant.ask(args.question, Conversation())
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        _print_answer(answer)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """All subcommands and their options."""
     parser = argparse.ArgumentParser(prog="budgetqa", description="预算问答：入库、核对、问答")
@@ -55,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="各表、各文档的行数")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=_cmd_stats)
+    p = sub.add_parser("ask", help="提问（- 表示从标准输入逐行读取问题）")
+    p.add_argument("question", help="问题；- 表示每行一个问题的批量模式")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--engine", choices=["rules", "llm"], default=None,
+                   help="rules：内置规则引擎（默认）；llm：通过 BUDGETQA_LLM_* 配置的大模型")
+    p.set_defaults(func=_cmd_ask)
     return parser
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from db import models as m
@@ -104,6 +105,9 @@ def ingest_file(engine: Engine, path: Path, hook: IndexHook | None = None) -> Fi
             document_id = stored.id
     except ReaderError as exc:
         return FileResult(path, FAILED, str(exc))
+    except SQLAlchemyError as exc:  # the transaction rolled back: nothing of this file is stored
+        reason = getattr(exc, "orig", None) or exc
+        return FileResult(path, FAILED, f"写入数据库失败，本文件未入库（{reason}）")
     except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
         return FileResult(path, FAILED, f"无法解析该文件（{type(exc).__name__}: {exc}）")
     if hook is not None:

@@ -1,0 +1,167 @@
+"""Question understanding: Chinese budget questions → an ``Intent`` (data, never SQL).
+
+The cues are the ordinary words reviewers use for each operation (排第几, 最多,
+加起来, 几个, 差多少, 占比, 有哪些, 超过…万, 联系人, 核心指标, 比2023年…), and the
+entities come from the vocabulary linker.  Nothing here knows any particular
+question; the same cues serve any district's documents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from assistant.format import cn_number
+from assistant.vocabulary import Department, Fund, Vocabulary
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_CN = r"([零一二两三四五六七八九十\d]+)"
+THRESHOLDS = [
+    (re.compile(_NUM + r"\s*万元?(?:及|或)以上"), ">="),
+    (re.compile(r"(?:不少于|不低于|至少)\s*" + _NUM + r"\s*万"), ">="),
+    (re.compile(r"(?:超过|多于|大于|高于|超出)\s*" + _NUM + r"\s*万"), ">"),
+    (re.compile(_NUM + r"\s*万元?以上"), ">"),
+    (re.compile(_NUM + r"\s*万元?(?:及|或)以下"), "<="),
+    (re.compile(r"(?:不超过|不高于|至多)\s*" + _NUM + r"\s*万"), "<="),
+    (re.compile(r"(?:不到|不足|少于|小于|低于)\s*" + _NUM + r"\s*万"), "<"),
+    (re.compile(_NUM + r"\s*万元?以下"), "<"),
+    (re.compile(r"(?:正好|恰好|刚好|等于|就是|是)\s*" + _NUM + r"\s*万"), "="),
+]
+_RANK_POSITION = re.compile(r"排(?:在)?第几|第几(?:名|位)|排名(?:多少|第几|如何|怎样)|名次")
+_NTH = re.compile(r"(?:排(?:在)?|第)" + _CN + r"(?:名|位|的|大|多|高)?")
+_TOPK = re.compile(r"(?:前|最(?:多|大|高)的)" + _CN + r"(?:个|名|位|项)?")
+_BOTTOMK = re.compile(r"(?:后|倒数|最(?:少|小|低)的)" + _CN + r"(?:个|名|位|项)?")
+_MOST = re.compile(r"最(?:多|大|高|贵)|最大的|第一多|排第一|排名第一|之最")
+_LEAST = re.compile(r"最(?:少|小|低)|倒数第一|垫底")
+_COUNT = re.compile(r"几个|几项|多少个|多少项|有几|几家|数量|多少家")
+_SUM = re.compile(r"加起来|一共|合计|总共|总计|共计|总额|总和|汇总|加总|总数|总预算|合起来")
+_COMPARE = re.compile(r"差多少|相差|差距|差额|多多少|少多少|多出|高多少|低多少|差几|比较|对比|哪个多|哪个少|差了")
+_SHARE = re.compile(r"占.*(?:比例|比重|百分之|%|多少)|占比|百分比|比重")
+_LIST = re.compile(r"哪些|哪几个|哪几项|列出|列一下|名下|有什么专项|都有|分别是")
+_CONTACT = re.compile(r"联系人|联系电话|电话|找谁|联系方式|负责人|手机")
+_PHONE = re.compile(r"电话|手机|联系方式")
+_PERSON = re.compile(r"联系人|找谁|负责人|是谁")
+_INDICATOR = re.compile(r"指标|目标|权重|核心")
+_CORE = re.compile(r"核心指标")
+_NAME = re.compile(r"名字|叫什么|名称|全称|叫啥")
+_FORM_EXISTS = re.compile(r"(?:有没有|有无|是否有|有)(?:对应的)?(?:绩效)?目标表|表吗|有表")
+_TABLE_BASIS = re.compile(r"绩效目标表|目标表口径|表口径|表上")
+_CATALOG_BASIS = re.compile(r"目录")
+_DEPT_LEVEL = re.compile(r"部门|单位|哪个局|哪个镇|哪个街道|哪家|镇街|乡镇|各镇|街道")
+_FUND_LEVEL = re.compile(r"单个|哪个专项|哪一个专项|哪项|哪个项目|哪一项")
+_FOLLOWUP = re.compile(r"^(那|那么|它|他|其|这个|该|那个|还有|再|另外)|它的|其中|它们|这个专项|该专项|那个专项")
+_YEAR = re.compile(r"(20\d{2})\s*年|(\d{2})年")
+_ONLY_N = re.compile(r"(?:只有|仅有|有且只有|仅)" + _CN + r"个专项")
+_SUPERLATIVE_FUND = re.compile(r"(?:预算|金额|钱)?(?:最高|最多|最大)的(?:那个|那项|一个)?专项|最大的专项|最大那个")
+
+
+@dataclass
+class Intent:
+    """What was asked, as data."""
+
+    question: str
+    departments: list[Department] = field(default_factory=list)
+    group: tuple[str, list[Department]] | None = None
+    funds: list[Fund] = field(default_factory=list)
+    op: str = "lookup"  # lookup rank_position nth top count sum compare share list
+    dept_level: bool = False
+    descending: bool = True
+    k: int = 1
+    nth: int | None = None
+    threshold: tuple[str, Decimal] | None = None
+    only_n: int | None = None
+    basis: str | None = None  # catalog / table / None (both where they differ)
+    years: list[int] = field(default_factory=list)
+    wants_contact: bool = False
+    wants_phone: bool = False
+    wants_person: bool = False
+    wants_indicator: bool = False
+    wants_core: bool = False
+    wants_name: bool = False
+    wants_form: bool = False
+    wants_sum: bool = False
+    wants_count: bool = False
+    followup: bool = False
+    superlative_fund: bool = False
+
+
+def _years(q: str) -> list[int]:
+    years = []
+    for m in _YEAR.finditer(q):
+        y = int(m.group(1)) if m.group(1) else 2000 + int(m.group(2))
+        years.append(y)
+    return years
+
+
+def _threshold(q: str) -> tuple[str, Decimal] | None:
+    for pattern, op in THRESHOLDS:
+        if m := pattern.search(q):
+            return op, Decimal(m.group(1))
+    return None
+
+
+def parse(q: str, vocab: Vocabulary) -> Intent:
+    """Turn a question into an Intent; entities linked against the store's vocabulary."""
+    intent = Intent(question=q)
+    intent.group = vocab.group_members(q)
+    linked = vocab.link_departments(q)
+    intent.departments = [d for d, _ in linked]
+    dept_ids = {d.id for d in intent.departments} or None
+    intent.funds = [f for f, _, _ in vocab.link_funds(q, dept_ids, [s for _, s in linked])]
+    intent.years = _years(q)
+    intent.threshold = _threshold(q)
+    intent.wants_contact = bool(_CONTACT.search(q))
+    intent.wants_phone = bool(_PHONE.search(q))
+    intent.wants_person = bool(_PERSON.search(q))
+    intent.wants_indicator = bool(_INDICATOR.search(q))
+    intent.wants_core = bool(_CORE.search(q))
+    intent.wants_name = bool(_NAME.search(q))
+    intent.wants_form = bool(_FORM_EXISTS.search(q))
+    intent.wants_sum = bool(_SUM.search(q))
+    intent.wants_count = bool(_COUNT.search(q))
+    intent.followup = bool(_FOLLOWUP.search(q))
+    intent.superlative_fund = bool(_SUPERLATIVE_FUND.search(q))
+    if _TABLE_BASIS.search(q) and not intent.wants_form:
+        intent.basis = "table"
+    elif _CATALOG_BASIS.search(q):
+        intent.basis = "catalog"
+    intent.dept_level = bool(_DEPT_LEVEL.search(q)) and not _FUND_LEVEL.search(q)
+    if m := _ONLY_N.search(q):
+        intent.only_n = cn_number(m.group(1))
+    intent.op = _operation(q, intent)
+    return intent
+
+
+def _operation(q: str, intent: Intent) -> str:
+    """The main operation, most specific cue first."""
+    if _RANK_POSITION.search(q):
+        return "rank_position"
+    if _SHARE.search(q):
+        return "share"
+    if _COMPARE.search(q) and (len(intent.funds) >= 2 or len(intent.departments) >= 2):
+        return "compare"
+    if m := _TOPK.search(q):
+        intent.k = cn_number(m.group(1)) or 1
+        return "top"
+    if m := _BOTTOMK.search(q):
+        intent.k, intent.descending = cn_number(m.group(1)) or 1, False
+        return "top"
+    if (m := _NTH.search(q)) and ("排" in q or "第" in q) and not intent.wants_indicator:
+        n = cn_number(m.group(1))
+        if n and n > 1 and not _COUNT.search(q):
+            intent.nth = n
+            intent.descending = not _LEAST.search(q)
+            return "nth"
+    if _MOST.search(q) and not intent.superlative_fund:
+        return "top"
+    if _LEAST.search(q) and not intent.superlative_fund:
+        intent.descending = False
+        return "top"
+    if intent.wants_count and not intent.wants_contact:
+        return "count"
+    if _LIST.search(q) or intent.threshold:
+        return "list"
+    if intent.wants_sum:
+        return "sum"
+    return "lookup"

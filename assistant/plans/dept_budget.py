@@ -1,0 +1,257 @@
+"""Questions on a department's own budget: the 16 standard tables and the narrative figures.
+
+A question is cut into its parts ("…各多少？涨了多少？", "…几辆车？其中自己单位的几辆？")
+and each part is matched against three kinds of things the disclosure states:
+subject codes/names of the tables, the columns of the 基本支出 tables (人员经费,
+日常公用经费), and the figures of the narrative.  Matching is by shared wording
+after expanding the colloquial terms of ``prompts/aliases.tsv``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from assistant.format import amount, computed
+from assistant.intent import Intent
+from assistant.plans.result import Draft
+from assistant.sqlrun import Runner
+from assistant.vocabulary import Vocabulary, display_name, longest_common_substring
+from db import models as m
+from ingest.records import DEPT_BUDGET
+
+_PARTS = re.compile(r"[？?；;，,。]|其中|另外|以及")
+_CODE = re.compile(r"(?<!\d)(\d{3}|\d{5}|\d{7})(?!\d)")
+_CHANGE = re.compile(r"比|较|同比|增加|减少|增长|下降|涨|降|少了|多了|变化|变动|差")
+_SUBJECT_WORDS = re.compile(r"什么科目|哪些科目|哪个科目|用在|用于|用到|花在")
+_TOTAL_COLUMNS = ("总计", "合计", "小计", "预算数", "预算数/小计", "基本支出", "项目支出")
+_TABLE_PREFERENCE = (3, 5, 6, 7, 8, 9, 11, 2, 12, 1, 4, 10)
+_UNITS = {"辆": re.compile(r"辆|车"), "台（套）": re.compile(r"台|设备")}
+TABLE_NAMES = {1: "表一", 2: "表二", 3: "表三", 4: "表四", 5: "表五", 6: "表六", 7: "表七",
+               8: "表八", 9: "表九", 10: "表十", 11: "表十一", 12: "表十二", 13: "表十三"}
+
+
+@dataclass
+class DeptDoc:
+    document_id: int
+    department_id: int | None
+    department: str
+    year: int | None
+
+
+def department_documents(runner: Runner) -> list[DeptDoc]:
+    """Primary department-budget disclosures in the store."""
+    rows = runner.session.execute(
+        select(m.Document.id, m.Document.department_id, m.Department.name, m.Document.year)
+        .join(m.Department, m.Document.department_id == m.Department.id, isouter=True)
+        .where(m.Document.kind == DEPT_BUDGET, m.Document.rendition_of_id.is_(None))
+    )
+    return [DeptDoc(r[0], r[1], r[2] or "", r[3]) for r in rows]
+
+
+def target_document(intent: Intent, docs: list[DeptDoc]) -> DeptDoc | None:
+    """The disclosure a question is about: the named department's, or the only one there is."""
+    for dept in intent.departments:
+        for doc in docs:
+            if doc.department_id == dept.id:
+                return doc
+    return docs[0] if len(docs) == 1 and not intent.departments else None
+
+
+def _is_total(column: str) -> bool:
+    """A column holding a row's total (总计 / 合计 / 小计 / 预算数, or a table's only column)."""
+    return column.rsplit("/", 1)[-1] in _TOTAL_COLUMNS
+
+
+def _score(label: str, text: str) -> int:
+    common, _ = longest_common_substring(label, text)
+    return len(common) if len(common) >= 2 else 0
+
+
+def _pick_years(part: str, whole: list[int], doc_year: int | None) -> list[int]:
+    years = [y for y in whole]
+    if "今年" in part or "本年" in part:
+        years.append(doc_year or 0)
+    if "去年" in part or "上年" in part:
+        years.append((doc_year or 1) - 1)
+    return sorted(set(years))
+
+
+class DeptBudgetPlan:
+    """Answers one department-budget question over one disclosure."""
+
+    def __init__(self, doc: DeptDoc, vocab: Vocabulary, runner: Runner, draft: Draft) -> None:
+        self.doc, self.vocab, self.runner, self.draft = doc, vocab, runner, draft
+        self.lines = runner.rows(
+            select(m.BudgetLine).where(m.BudgetLine.document_id == doc.document_id)
+        )
+        self.facts = runner.rows(
+            select(m.StatedFact).where(m.StatedFact.document_id == doc.document_id)
+        )
+
+    def answer(self, intent: Intent) -> None:
+        q = intent.question
+        expansions = " ".join(self.vocab.term_expansions(q))
+        self.draft.lines.append(f"{display_name(self.doc.department)}{self.doc.year or ''}年部门预算：")
+        answered = False
+        for part in [p for p in _PARTS.split(q) if p.strip()] or [q]:
+            text = part + " " + " ".join(self.vocab.term_expansions(part))
+            years = _pick_years(part, [y for y in intent.years], self.doc.year) or \
+                _pick_years(q, intent.years, self.doc.year)
+            answered |= self._part(text, q + " " + expansions, years)
+        if not answered:
+            self.draft.lines[-1] += "没有找到与问题对应的科目或数字。"
+            self.draft.understood = False
+
+    # ----- one part of the question --------------------------------------------------
+    def _part(self, text: str, whole: str, years: list[int]) -> bool:
+        codes = {c for c in _CODE.findall(text) if any(
+            ln["BudgetLine"].subject_code == c for ln in self.lines)}
+        if codes:
+            return self._subjects(codes, whole, years)
+        columns = self._columns(text)
+        if columns and self._column_totals(columns):
+            return True
+        subjects = self._subject_names(text)
+        if subjects and not self._facts_beat_subjects(text, subjects):
+            return self._subjects(subjects, whole, years)
+        return self._fact(text, whole, years)
+
+    def _columns(self, text: str) -> list[str]:
+        """Columns of the 基本支出 tables named in the question (人员经费, 日常公用经费)."""
+        # two-sided summary tables (收入/…, 支出/…) break totals down by funding source; their
+        # columns are answered better by the narrative figures, so only spending columns count
+        paths = {ln["BudgetLine"].column for ln in self.lines if "/" in ln["BudgetLine"].column
+                 and not ln["BudgetLine"].column.startswith(("收入/", "支出/"))}
+        hits = [p for p in paths if p.rsplit("/", 1)[1] in text and not _is_total(p)]
+        return sorted(hits, key=lambda p: text.find(p.rsplit("/", 1)[1]))
+
+    def _column_totals(self, columns: list[str]) -> bool:
+        done = False
+        for column in columns:
+            line = next((ln["BudgetLine"] for ln in self.lines if ln["BudgetLine"].column == column
+                         and ln["BudgetLine"].subject_name.endswith(("合计", "总计"))), None)
+            if line is None:
+                continue
+            label = column.replace("/", "中的")
+            self.draft.lines.append(f"{label}{line.amount_text}万元（{TABLE_NAMES.get(line.table_no, '')}"
+                                    f"{line.table_title}合计行）；")
+            self.draft.cite(line.source_row_id)
+            self.draft.rows.append(_line_row(line))
+            done = True
+        return done
+
+    def _subject_names(self, text: str) -> set[str]:
+        """Subject codes whose name the question states (longest names first)."""
+        names: dict[str, set[str]] = {}
+        for ln in self.lines:
+            b = ln["BudgetLine"]
+            if b.subject_code and len(b.subject_name) >= 2:
+                names.setdefault(b.subject_name, set()).add(b.subject_code)
+        hits = [n for n in names if n in text]
+        hits = [n for n in hits if not any(n != o and n in o for o in hits)]
+        return {c for n in hits for c in names[n]}
+
+    def _facts_beat_subjects(self, text: str, codes: set[str]) -> bool:
+        best_fact = max((_score(f["StatedFact"].topic + f["StatedFact"].item, text)
+                         for f in self.facts), default=0)
+        best_subject = max((len(ln["BudgetLine"].subject_name) for ln in self.lines
+                            if ln["BudgetLine"].subject_code in codes), default=0)
+        return best_fact > best_subject
+
+    def _subjects(self, codes: set[str], whole: str, years: list[int]) -> bool:
+        """Amounts of subject codes: year over year when asked, else one line per classification."""
+        wants_change = bool(_CHANGE.search(whole)) or len(years) > 1
+        for code in sorted(codes, key=len):
+            lines = [ln["BudgetLine"] for ln in self.lines if ln["BudgetLine"].subject_code == code]
+            by_year: dict[int, object] = {}
+            for line in sorted(lines, key=lambda b: _TABLE_PREFERENCE.index(b.table_no)
+                               if b.table_no in _TABLE_PREFERENCE else 99):
+                if _is_total(line.column) and line.year not in by_year:
+                    by_year[line.year] = line
+            name = lines[0].subject_name
+            if wants_change and len(by_year) > 1:
+                (y0, a), (y1, b) = sorted(by_year.items())[:2]
+                diff = b.amount - a.amount
+                verb = "增加" if diff > 0 else "减少" if diff < 0 else "持平"
+                self.draft.lines.append(
+                    f"{code} {name}：{y0}年{a.amount_text}万元，{y1}年{b.amount_text}万元，"
+                    f"{verb}{computed(abs(diff), [a.amount_text, b.amount_text])}万元"
+                    f"（{TABLE_NAMES.get(b.table_no, '')}{b.table_title}）；")
+                self.draft.cite(a.source_row_id, b.source_row_id)
+                self.draft.rows += [_line_row(a), _line_row(b)]
+                continue
+            chosen = by_year.get(self.doc.year or 0) or next(iter(by_year.values()), lines[0])
+            self.draft.lines.append(
+                f"{lines[0].classification or '科目'}{code} {name}{chosen.amount_text}万元"
+                f"（{TABLE_NAMES.get(chosen.table_no, '')}{chosen.table_title}，{chosen.column}）；")
+            self.draft.cite(chosen.source_row_id)
+            self.draft.rows.append(_line_row(chosen))
+        if len({ln["BudgetLine"].classification for ln in self.lines
+                if ln["BudgetLine"].subject_code in codes}) > 1:
+            self.draft.lines.append("注意：不同分类科目的统计口径不同，金额不宜混用。")
+        return True
+
+    def _fact(self, text: str, whole: str, years: list[int]) -> bool:
+        """The narrative figure that best matches this part of the question."""
+        unit = next((u for u, pattern in _UNITS.items() if pattern.search(whole)), None)
+        best, best_score = None, 1
+        for row in self.facts:
+            f = row["StatedFact"]
+            if unit and f.unit != unit:
+                continue
+            if not unit and f.unit in _UNITS:
+                continue
+            if years and f.year not in years and not (_CHANGE.search(whole) and f.change):
+                continue
+            score = _score(f.item, text) * 2 + _score(f.topic, text) + (1 if f.change and
+                                                                        _CHANGE.search(text) else 0)
+            if f.amount is None and not _CHANGE.search(text):
+                score -= 1
+            if score > best_score:
+                best, best_score = f, score
+        if best is None:
+            return False
+        self.draft.lines.append(_fact_text(best) + "；")
+        self.draft.cite(best.source_row_id)
+        self.draft.rows.append({"主题": best.topic, "项目": best.item, "年度": best.year,
+                                "金额": best.amount_text, "单位": best.unit, "变化": best.change,
+                                "变化额": best.change_text})
+        if _SUBJECT_WORDS.search(whole):
+            self._subjects_of_topic(best.topic + best.item)
+        return True
+
+    def _subjects_of_topic(self, topic: str) -> None:
+        """For "用在什么科目": the subject lines of the table whose title shares the topic's words."""
+        titles = {ln["BudgetLine"].table_no: ln["BudgetLine"].table_title for ln in self.lines}
+        scored = sorted(((_score(t, topic), no) for no, t in titles.items()), reverse=True)
+        if not scored or scored[0][0] < 4:
+            return
+        table = scored[0][1]
+        subjects = [ln["BudgetLine"] for ln in self.lines if ln["BudgetLine"].table_no == table
+                    and ln["BudgetLine"].subject_code and _is_total(ln["BudgetLine"].column)]
+        if subjects:
+            listing = "，".join(f"{b.subject_code} {b.subject_name} {b.amount_text}万元" for b in subjects)
+            self.draft.lines.append(f"支出科目（{TABLE_NAMES.get(table, '')}{titles[table]}）：{listing}；")
+            self.draft.cite(*[b.source_row_id for b in subjects])
+
+
+def _fact_text(f) -> str:
+    year = f"{f.year}年" if f.year else ""
+    head = f"{year}{f.item}" + (f"{f.amount_text}{f.unit}" if f.amount is not None else "")
+    if f.change == "持平":
+        return head + "，与上年持平"
+    if f.change:
+        return head + f"，比{f.base_year}年{f.change}{f.change_text}{f.unit}"
+    return head
+
+
+def _line_row(b) -> dict:
+    return {"表": TABLE_NAMES.get(b.table_no, b.table_no), "科目编码": b.subject_code,
+            "科目名称": b.subject_name, "年度": b.year, "栏目": b.column, "金额": b.amount_text}
+
+
+__all__ = ["Decimal", "amount"]

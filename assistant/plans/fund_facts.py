@@ -1,0 +1,134 @@
+"""Facts about one fund: its budget on both bases, its name(s), its form, contact, indicators."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from assistant.intent import Intent
+from assistant.plans.fund_data import FundRow, fetch_funds
+from assistant.plans.funds import fund_amounts
+from assistant.plans.result import Draft
+from assistant.sqlrun import Runner
+from assistant.vocabulary import display_name, longest_common_substring
+from db import models as m
+
+_UNIT_IN_QUESTION = re.compile(r"多少(户|人次|人|个|次|场次|场|所|家|亩|公里|块|条|期|件|项|元|万元|亿元)")
+
+
+def _form(runner: Runner, form_id: int | None) -> dict | None:
+    if form_id is None:
+        return None
+    rows = runner.rows(select(m.FundForm).where(m.FundForm.id == form_id))
+    return rows[0]["FundForm"] if rows else None
+
+
+def budget(fund: FundRow, runner: Runner, draft: Draft) -> None:
+    """A fund's budget: both figures, disagreement spelled out, a missing form said plainly."""
+    line = f"{fund.name}（{display_name(fund.department)}）2024年预算：{fund_amounts(fund)}。"
+    if fund.form_id is None:
+        line = (f"{fund.name}（{display_name(fund.department)}）在专项资金目录中为{fund.catalog_text}万元，"
+                f"但没有对应的绩效目标表。")
+        if fund.catalog_seq is not None:
+            same_seq = runner.rows(
+                select(m.FundForm.name, m.FundForm.seq_row_id)
+                .where(m.FundForm.seq == fund.catalog_seq, m.FundForm.fund_id != fund.id)
+            )
+            for other in same_seq:
+                line += f"（印有“序号：{fund.catalog_seq}”的绩效目标表是{other['name']}，不是本专项的表。）"
+                draft.cite(other["seq_row_id"])
+    draft.lines.append(line)
+    draft.cite(*fund.rows())
+
+
+def names(fund: FundRow, runner: Runner, draft: Draft) -> None:
+    """The name as the catalog writes it and as the form writes it."""
+    form = _form(runner, fund.form_id)
+    if form is None or form.name == fund.name:
+        draft.lines.append(f"该专项名称为“{fund.name}”，目录与绩效目标表写法一致。" if form else
+                           f"目录中的名称为“{fund.name}”（没有对应的绩效目标表）。")
+    else:
+        draft.lines.append(
+            f"两处写法不一致：专项资金目录写作“{fund.name}”"
+            f"（{fund.catalog_text}万元），绩效目标表写作“{form.name}”（{fund.table_text}万元）。")
+    if form is not None:
+        draft.cite(fund.catalog_row_id, form.name_row_id)
+    else:
+        draft.cite(fund.catalog_row_id)
+
+
+def contact(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> None:
+    """联系人 and 联系电话 printed under the fund's form."""
+    form = _form(runner, fund.form_id)
+    if form is None or not (form.contact or form.phone):
+        draft.lines.append(f"{fund.name}没有登记联系人和电话（没有对应的绩效目标表）。")
+        return
+    parts = []
+    if intent.wants_person or not intent.wants_phone:
+        parts.append(f"联系人：{form.contact or '未填写'}")
+        draft.cite(form.contact_row_id)
+    if intent.wants_phone or not intent.wants_person:
+        parts.append(f"联系电话：{form.phone or '未填写'}")
+        draft.cite(form.phone_row_id)
+    draft.lines.append(f"{fund.name}（{display_name(fund.department)}）" + "，".join(parts) + "。")
+
+
+def _indicators(runner: Runner, form_id: int) -> list[dict]:
+    return [r["Indicator"] for r in runner.rows(
+        select(m.Indicator).where(m.Indicator.form_id == form_id).order_by(m.Indicator.ordinal))]
+
+
+def _describe(ind) -> str:
+    nature = "" if ind.nature in ("定性", "") else ind.nature
+    value = f"{nature}{ind.value}{ind.unit}"
+    weight = f"，权重{ind.weight_text}" if ind.weight_text else "，权重未填写"
+    core = {True: "，核心指标", False: "，非核心"}.get(ind.is_core, "")
+    return f"“{ind.name}”{value}{weight}{core}"
+
+
+def _best_indicator(question: str, indicators: list) -> object | None:
+    """The indicator the question names: longest shared wording, a matching unit breaks ties."""
+    unit = _UNIT_IN_QUESTION.search(question)
+    best, best_score = None, 2.5
+    for ind in indicators:
+        common, _ = longest_common_substring(ind.name, question)
+        score = len(common) + (2 if unit and unit.group(1) == ind.unit else 0)
+        score += 0.5 * len(common) / max(len(ind.name), 1)
+        if score > best_score:
+            best, best_score = ind, score
+    return best
+
+
+def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> None:
+    """A named indicator's target and weight, the core indicators, or all of them."""
+    if fund.form_id is None:
+        draft.lines.append(f"{fund.name}没有绩效目标表，因此没有绩效指标。")
+        return
+    inds = _indicators(runner, fund.form_id)
+    chosen = None if intent.wants_core else _best_indicator(intent.question, inds)
+    if chosen is not None:
+        draft.lines.append(f"{fund.name}的绩效指标{_describe(chosen)}。")
+        draft.cite(chosen.source_row_id)
+        draft.rows += [_ind_row(chosen)]
+        return
+    picked = [i for i in inds if i.is_core] if intent.wants_core else inds
+    head = "核心指标" if intent.wants_core else "绩效指标"
+    listing = "；".join(_describe(i) for i in picked)
+    weights = sum((i.weight or 0) for i in inds)
+    draft.lines.append(f"{fund.name}的{head}共{len(picked)}个：{listing}。"
+                       f"（该表全部指标权重合计{weights:g}。）")
+    draft.cite(*[i.source_row_id for i in picked])
+    draft.rows += [_ind_row(i) for i in picked]
+
+
+def _ind_row(ind) -> dict:
+    return {"指标名称": ind.name, "指标性质": ind.nature, "指标值": ind.value, "计量单位": ind.unit,
+            "指标权重": ind.weight_text, "是否核心": ind.core_text}
+
+
+def load(runner: Runner, fund_ids: list[int]) -> list[FundRow]:
+    """The fund rows for linked fund ids, in the order given."""
+    rows = {f.id: f for f in fetch_funds(runner, m.Fund.id.in_(fund_ids), any_program=True)}
+    return [rows[i] for i in fund_ids if i in rows]
+

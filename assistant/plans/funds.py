@@ -1,0 +1,334 @@
+"""Questions about key special funds as a whole: rank, top-k, n-th, totals, counts, shares, lists.
+
+Totals and rankings default to the 专项资金目录 basis (the catalog is the
+compilation's own summary); the 绩效目标表 basis is used when asked for, and
+whenever the two bases would give a different answer the text says so.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from assistant.answer import Answer
+from assistant.format import amount, computed, percent
+from assistant.intent import Intent
+from assistant.plans.fund_data import (
+    BASIS_NAME,
+    CATALOG,
+    TABLE,
+    FundRow,
+    count_where,
+    department_totals,
+    departments_with_n_funds,
+    fetch_funds,
+    grand_total,
+    threshold_clause,
+)
+from assistant.plans.result import Draft
+from assistant.sqlrun import Runner
+from assistant.vocabulary import display_name
+from db import models as m
+
+OP_WORDS = {">": "超过", ">=": "不少于", "<": "低于", "<=": "不超过", "=": "正好为"}
+
+
+def _basis(intent: Intent) -> str:
+    return intent.basis or CATALOG
+
+
+def _scope_ids(intent: Intent) -> set[int] | None:
+    """Departments the question limits itself to (named ones or a group such as 镇街)."""
+    ids = {d.id for d in intent.departments}
+    if intent.group:
+        ids |= {d.id for d in intent.group[1]}
+    return ids or None
+
+
+def _dept_rows(runner: Runner, ids: set[int] | None) -> list[dict]:
+    return runner.rows(department_totals(ids))
+
+
+def _total_text(row: dict, basis: str) -> str:
+    return computed(row[f"{basis}_total"], ["0.0"]) if basis == CATALOG else amount(
+        row[f"{basis}_total"], 2)
+
+
+def _dept_funds(runner: Runner, department_id: int) -> list[FundRow]:
+    return fetch_funds(runner, m.Fund.department_id == department_id)
+
+
+def _other_basis_note(rows: list[dict], basis: str, key: str) -> str:
+    other = TABLE if basis == CATALOG else CATALOG
+    ranked = sorted(rows, key=lambda r: r[f"{other}_total"] or 0, reverse=True)
+    if [r[key] for r in ranked] != [r[key] for r in rows]:
+        return f"（按{BASIS_NAME[other]}口径排序会有不同。）"
+    return ""
+
+
+def department_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
+    """排第几 / 最多 / 最少 / 前N for departments, within a group when one is named."""
+    basis = _basis(intent)
+    scope = {d.id for d in intent.group[1]} if intent.group else None
+    rows = _dept_rows(runner, scope)
+    rows.sort(key=lambda r: r[f"{basis}_total"] or 0, reverse=True)
+    scope_word = f"{intent.group[0]}中" if intent.group else "所有部门中"
+    draft.chart = [(display_name(r["department"]), float(r[f"{basis}_total"] or 0)) for r in rows]
+    draft.chart_title = f"各部门重点专项合计（{BASIS_NAME[basis]}口径，万元）"
+    draft.rows = rows
+    if intent.op == "rank_position" and intent.departments:
+        for dept in intent.departments:
+            pos = next((i for i, r in enumerate(rows, 1) if r["department_id"] == dept.id), None)
+            if pos is None:
+                draft.lines.append(f"{display_name(dept.name)}没有重点专项。")
+                continue
+            row = rows[pos - 1]
+            funds = _dept_funds(runner, dept.id)
+            parts = "+".join(f.text(basis) for f in funds)
+            draft.lines.append(
+                f"按{BASIS_NAME[basis]}口径，{display_name(dept.name)}的重点专项合计"
+                f"{_total_text(row, basis)}万元（{len(funds)}项：{parts}），在{scope_word}"
+                f"{len(rows)}个部门里排第{pos}。"
+            )
+            draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
+        draft.lines.append(_other_basis_note(rows, basis, "department_id"))
+        return
+    if not intent.descending:
+        rows = rows[::-1]
+    picked = rows[: max(intent.k, 1)] if intent.nth is None else rows[intent.nth - 1 : intent.nth]
+    word = "最多" if intent.descending else "最少"
+    head = f"按{BASIS_NAME[basis]}口径，{scope_word}重点专项合计{word}的"
+    if intent.nth:
+        head = f"按{BASIS_NAME[basis]}口径，{scope_word}重点专项合计排第{intent.nth}的"
+    items = []
+    for row in picked:
+        funds = _dept_funds(runner, row["department_id"])
+        items.append(f"{display_name(row['department'])}{_total_text(row, basis)}万元（{len(funds)}项）")
+        draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
+    draft.lines.append(head + ("是" if len(items) == 1 else f"前{len(items)}个是") + "；".join(items) + "。")
+    if len(rows) > len(picked):
+        nxt = rows[len(picked)]
+        draft.lines.append(f"其次是{display_name(nxt['department'])}{_total_text(nxt, basis)}万元。")
+    draft.lines.append(_other_basis_note(rows, basis, "department_id"))
+
+
+def fund_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
+    """Single funds: 排第几 / 最大 / 最小 / 第N / 前N, within named departments if any."""
+    basis = _basis(intent)
+    scope = _scope_ids(intent)
+    clauses = [m.Fund.department_id.in_(scope)] if scope else []
+    funds = fetch_funds(runner, *clauses)
+    funds.sort(key=lambda f: f.amount(basis) or 0, reverse=True)
+    draft.chart = [(f.name, float(f.amount(basis) or 0)) for f in funds[:15]]
+    draft.chart_title = f"单个专项预算（{BASIS_NAME[basis]}口径，万元）"
+    draft.rows = [_fund_dict(f) for f in funds]
+    where = "、".join(display_name(d.name) for d in intent.departments) or (
+        intent.group[0] if intent.group else "全部")
+    if intent.op == "rank_position" and intent.funds:
+        for target in intent.funds:
+            pos = next((i for i, f in enumerate(funds, 1) if f.id == target.id), None)
+            if pos is None:
+                continue
+            f = funds[pos - 1]
+            draft.lines.append(f"按{BASIS_NAME[basis]}口径，{f.name}（{display_name(f.department)}）"
+                               f"{f.text(basis)}万元，在{where}{len(funds)}个专项中排第{pos}。")
+            draft.cite(*f.rows())
+        return
+    ordered = funds if intent.descending else funds[::-1]
+    picked = ordered[: max(intent.k, 1)] if intent.nth is None else ordered[intent.nth - 1 : intent.nth]
+    label = f"第{intent.nth}" if intent.nth else ("最大" if intent.descending else "最小")
+    if intent.k > 1:
+        label = f"{'前' if intent.descending else '后'}{len(picked)}"
+    items = [f"{f.name}（{display_name(f.department)}）{fund_amounts(f, basis)}" for f in picked]
+    draft.lines.append(f"按{BASIS_NAME[basis]}口径，{where}单个专项预算{label}的是" + "；".join(items) + "。")
+    for f in picked:
+        draft.cite(*f.rows())
+    other = TABLE if basis == CATALOG else CATALOG
+    alt = sorted(funds, key=lambda f: f.amount(other) or 0, reverse=intent.descending)
+    alt_pick = alt[: max(intent.k, 1)] if intent.nth is None else alt[intent.nth - 1 : intent.nth]
+    if [f.id for f in alt_pick] != [f.id for f in picked]:
+        names = "、".join(f"{f.name}{f.text(other)}万元" for f in alt_pick)
+        draft.lines.append(f"若按{BASIS_NAME[other]}口径，则是{names}。")
+
+
+def fund_amounts(f: FundRow, basis: str = CATALOG) -> str:
+    """A fund's figure; both figures when catalog and form disagree."""
+    if f.differs():
+        return (f"目录{f.catalog_text}万元、绩效目标表{f.table_text}万元（两者不一致，"
+                f"相差{computed(abs(f.catalog_amount - f.table_amount), [f.catalog_text, f.table_text])}万元）")
+    if f.catalog_text and f.table_text:
+        return f"{f.text(basis)}万元（目录{f.catalog_text}，绩效目标表{f.table_text}）"
+    return f"{f.text(basis)}万元"
+
+
+def _fund_dict(f: FundRow) -> dict:
+    return {"专项": f.name, "部门": display_name(f.department), "目录金额": f.catalog_text,
+            "绩效目标表金额": f.table_text}
+
+
+def totals(intent: Intent, runner: Runner, draft: Draft) -> None:
+    """加起来 / 合计 / 几个专项 for named departments, a group, or everything."""
+    basis = _basis(intent)
+    scope = _scope_ids(intent)
+    if intent.group and not intent.departments:
+        groups = [(intent.group[0], {d.id for d in intent.group[1]})]
+    elif intent.departments:
+        groups = [(display_name(d.name), {d.id}) for d in intent.departments]
+    else:
+        groups = [("全区", None)]
+    grand_cat, grand_tab, texts_cat, texts_tab = Decimal(0), Decimal(0), [], []
+    for label, ids in groups:
+        funds = fetch_funds(runner, *([m.Fund.department_id.in_(ids)] if ids else []))
+        if not funds:
+            draft.lines.append(f"{label}没有重点专项。")
+            continue
+        cat = sum((f.amount(CATALOG) or 0 for f in funds), Decimal(0))
+        tab = sum((f.amount(TABLE) or 0 for f in funds), Decimal(0))
+        grand_cat, grand_tab = grand_cat + cat, grand_tab + tab
+        ctexts = [f.text(CATALOG) for f in funds]
+        ttexts = [f.text(TABLE) for f in funds]
+        texts_cat += ctexts
+        texts_tab += ttexts
+        listing = "、".join(f"{f.name}{f.text(basis)}" for f in funds) if len(funds) <= 12 else ""
+        line = f"{label}共有{len(funds)}个重点专项"
+        line += f"，按{BASIS_NAME[basis]}口径合计{computed(cat if basis == CATALOG else tab, ctexts if basis == CATALOG else ttexts)}万元"
+        if listing:
+            line += f"（{listing}）"
+        if computed(cat, ctexts) != computed(tab, ctexts) and (cat - tab).copy_abs() > Decimal("0.05"):
+            other_total = tab if basis == CATALOG else cat
+            other = TABLE if basis == CATALOG else CATALOG
+            line += f"；按{BASIS_NAME[other]}口径合计{computed(other_total, ttexts if other == TABLE else ctexts)}万元"
+        elif basis == CATALOG and any(f.table_text for f in funds):
+            line += f"（绩效目标表口径合计{computed(tab, ttexts)}万元）"
+        draft.lines.append(line + "。")
+        for f in funds:
+            draft.cite(f.catalog_row_id if basis == CATALOG else f.table_row_id)
+        draft.rows += [_fund_dict(f) for f in funds]
+        draft.chart += [(f.name, float(f.amount(basis) or 0)) for f in funds]
+    if len(groups) > 1:
+        draft.lines.append(
+            f"以上{len(groups)}个部门合计{computed(grand_cat, texts_cat)}万元（目录口径），"
+            f"绩效目标表口径合计{computed(grand_tab, texts_tab)}万元。")
+    draft.chart_title = "专项预算（万元）"
+    del scope
+
+
+def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
+    """几个 / 多少个: funds of a department, funds over a threshold, departments with n funds."""
+    basis = _basis(intent)
+    if intent.only_n is not None:
+        rows = runner.rows(departments_with_n_funds(intent.only_n))
+        names = "、".join(display_name(r["department"]) for r in rows)
+        draft.lines.append(f"按专项资金目录，只有{intent.only_n}个重点专项的部门共有{len(rows)}个：{names}。")
+        draft.rows = rows
+        for r in rows:
+            draft.cite(*[f.catalog_row_id for f in _dept_funds(runner, r["department_id"])])
+        return
+    if intent.threshold and not intent.departments:
+        op, value = intent.threshold
+        for b in (basis, TABLE if basis == CATALOG else CATALOG):
+            n = runner.rows(count_where(threshold_clause(op, value, b)))[0]
+            count = list(n.values())[0]
+            if b == basis:
+                funds = fetch_funds(runner, threshold_clause(op, value, b))
+                draft.lines.append(f"按{BASIS_NAME[b]}口径，预算{OP_WORDS[op]}{value}万元的重点专项共{count}个。")
+                draft.rows = [_fund_dict(f) for f in funds]
+                draft.chart = [(f.name, float(f.amount(b) or 0)) for f in funds]
+                for f in funds:
+                    draft.cite(f.catalog_row_id if b == CATALOG else f.table_row_id)
+                main = count
+            elif count != main:
+                draft.lines.append(f"若按{BASIS_NAME[b]}口径则为{count}个（两种口径金额不一致的专项会影响计数）。")
+        return
+    if intent.dept_level and not intent.departments and not intent.group:
+        rows = runner.rows(department_totals())
+        draft.lines.append(f"有重点专项的部门共{len(rows)}个。")
+        draft.rows = rows
+        return
+    totals(intent, runner, draft)
+
+
+def share(intent: Intent, runner: Runner, draft: Draft) -> None:
+    """占全区重点专项的比例（默认一位小数）."""
+    basis = _basis(intent)
+    whole = runner.rows(grand_total())[0]
+    denominator = whole[f"{basis}_total"]
+    targets = [(display_name(d.name), [m.Fund.department_id == d.id]) for d in intent.departments]
+    if intent.group and not intent.departments:
+        targets = [(intent.group[0], [m.Fund.department_id.in_({d.id for d in intent.group[1]})])]
+    targets += [(f.name, [m.Fund.id == f.id]) for f in intent.funds if not intent.departments]
+    for label, clauses in targets:
+        funds = fetch_funds(runner, *clauses)
+        part = sum((f.amount(basis) or 0 for f in funds), Decimal(0))
+        texts = [f.text(basis) for f in funds]
+        draft.lines.append(
+            f"按{BASIS_NAME[basis]}口径，{label}的重点专项合计{computed(part, texts)}万元"
+            f"（{'+'.join(texts)}），占全区{whole['funds']}个重点专项合计"
+            f"{computed(denominator, ['0.0'])}万元的{percent(part, denominator)}。")
+        draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
+    draft.rows = [whole]
+
+
+def listing(intent: Intent, runner: Runner, draft: Draft) -> None:
+    """有哪些 / 超过…万的是哪几个 / 正好…万的有哪些."""
+    basis = _basis(intent)
+    clauses = []
+    scope = _scope_ids(intent)
+    if scope:
+        clauses.append(m.Fund.department_id.in_(scope))
+    cond = ""
+    if intent.threshold:
+        op, value = intent.threshold
+        clauses.append(threshold_clause(op, value, basis))
+        cond = f"预算{OP_WORDS[op]}{value}万元的"
+    funds = fetch_funds(runner, *clauses)
+    where = "、".join(display_name(d.name) for d in intent.departments) or (
+        intent.group[0] if intent.group else "全区")
+    if not funds:
+        draft.lines.append(f"按{BASIS_NAME[basis]}口径，{where}没有{cond}重点专项。")
+        return
+    items = "；".join(f"{f.name}（{display_name(f.department)}）{fund_amounts(f, basis)}" for f in funds)
+    draft.lines.append(f"按{BASIS_NAME[basis]}口径，{where}{cond}重点专项共{len(funds)}个：{items}。")
+    for f in funds:
+        draft.cite(*f.rows())
+    draft.rows = [_fund_dict(f) for f in funds]
+    draft.chart = [(f.name, float(f.amount(basis) or 0)) for f in funds]
+    draft.chart_title = "专项预算（万元）"
+
+
+def compare(intent: Intent, runner: Runner, draft: Draft) -> None:
+    """两个专项（或部门）相差多少，两种口径都给出."""
+    if len(intent.funds) >= 2:
+        a, b = (fetch_funds(runner, m.Fund.id == f.id)[0] for f in intent.funds[:2])
+        for basis in (CATALOG, TABLE):
+            x, y = a.amount(basis), b.amount(basis)
+            if x is None or y is None:
+                continue
+            hi, lo = (a, b) if x >= y else (b, a)
+            diff = abs(x - y)
+            ratio = f"，约为后者的{(hi.amount(basis) / lo.amount(basis)):.1f}倍" if lo.amount(basis) else ""
+            draft.lines.append(
+                f"按{BASIS_NAME[basis]}口径：{hi.name}{hi.text(basis)}万元，{lo.name}{lo.text(basis)}万元，"
+                f"{hi.name}多{computed(diff, [a.text(basis), b.text(basis)])}万元{ratio}。")
+        draft.cite(*a.rows(), *b.rows())
+        draft.rows = [_fund_dict(a), _fund_dict(b)]
+        draft.chart = [(a.name, float(a.amount(CATALOG) or 0)), (b.name, float(b.amount(CATALOG) or 0))]
+        return
+    rows = runner.rows(department_totals({d.id for d in intent.departments[:2]}))
+    if len(rows) == 2:
+        hi, lo = rows
+        diff = (hi["catalog_total"] or 0) - (lo["catalog_total"] or 0)
+        draft.lines.append(
+            f"按专项资金目录口径：{display_name(hi['department'])}{_total_text(hi, CATALOG)}万元，"
+            f"{display_name(lo['department'])}{_total_text(lo, CATALOG)}万元，"
+            f"前者多{computed(diff, ['0.0'])}万元。")
+        for r in rows:
+            draft.cite(*[f.catalog_row_id for f in _dept_funds(runner, r["department_id"])])
+        draft.rows = rows
+
+
+def department_ids_of_funds(runner: Runner, fund_ids: list[int]) -> list[int]:
+    """Departments owning the given funds (for follow-up focus)."""
+    rows = runner.session.scalars(select(m.Fund.department_id).where(m.Fund.id.in_(fund_ids)))
+    return [r for r in rows if r is not None]

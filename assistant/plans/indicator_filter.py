@@ -1,0 +1,109 @@
+"""Funds filtered by an indicator target: "满意度目标定到98%及以上的专项有几个？".
+
+The indicator is named by wording the question shares with indicator names in
+the store (满意度 → every indicator whose name contains 满意度); the condition
+is the number and comparison the question states.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from assistant.intent import Intent
+from assistant.plans.result import Draft
+from assistant.sqlrun import Runner
+from assistant.vocabulary import Vocabulary
+from db import models as m
+from ingest.recognisers.common import parse_amount
+
+_CONDITION = re.compile(
+    r"(?:(不低于|不少于|达到|高于|超过|低于|不超过|不高于)\s*)?(\d+(?:\.\d+)?)\s*(%|％)?\s*"
+    r"(及以上|以上|或以上|及以下|以下|或以下)?"
+)
+_GENERIC = {"目标", "指标", "专项", "项目", "预算", "核心", "定到", "以上", "以下"}
+_PRIMARY = select(m.Document.id).where(m.Document.rendition_of_id.is_(None))
+
+
+def _condition(q: str) -> tuple[str, Decimal, bool] | None:
+    """(operator, value, is_percent) from the question, or None."""
+    for mt in _CONDITION.finditer(q):
+        word, number, pct, tail = mt.groups()
+        if not (word or tail or pct):
+            continue
+        op = ">="
+        if word in ("高于", "超过"):
+            op = ">"
+        elif word in ("低于",):
+            op = "<"
+        elif word in ("不超过", "不高于") or (tail and "下" in tail):
+            op = "<="
+        return op, Decimal(number), bool(pct)
+    return None
+
+
+def _keyword(q: str, names: list[str]) -> str | None:
+    """The longest wording of the question that indicator names contain."""
+    best = None
+    for size in range(min(len(q), 8), 1, -1):
+        for i in range(len(q) - size + 1):
+            piece = q[i : i + size]
+            if piece in _GENERIC or not re.fullmatch(r"[\u4e00-\u9fa5]+", piece):
+                continue
+            if any(piece in n for n in names):
+                # 满意度 / 满意率, 覆盖率 / 覆盖度: the measure suffix is not part of the meaning
+                return piece[:-1] if len(piece) >= 3 and piece[-1] in "度率" else piece
+        if best:
+            break
+    return best
+
+
+def wants_indicator_filter(intent: Intent, vocab: Vocabulary) -> bool:
+    """Indicator wording plus a numeric condition, about funds in general (none named)."""
+    del vocab
+    return (not intent.funds and intent.op in ("count", "list", "lookup")
+            and (intent.wants_indicator or "%" in intent.question)
+            and _condition(intent.question) is not None)
+
+
+def indicator_filter(intent: Intent, vocab: Vocabulary, runner: Runner, draft: Draft) -> None:
+    """Count and list the funds having an indicator that meets the condition."""
+    del vocab
+    rows = runner.rows(
+        select(m.Indicator.id, m.Indicator.name, m.Indicator.nature, m.Indicator.value,
+               m.Indicator.unit, m.Indicator.source_row_id, m.FundForm.name.label("fund"),
+               m.FundForm.fund_id)
+        .join(m.FundForm, m.Indicator.form_id == m.FundForm.id)
+        .where(m.FundForm.document_id.in_(_PRIMARY), m.FundForm.is_repeat.is_(False))
+    )
+    condition = _condition(intent.question)
+    keyword = _keyword(intent.question, [r["name"] for r in rows])
+    if condition is None or keyword is None:
+        draft.understood = False
+        draft.lines.append("没有识别出要筛选的指标或条件。")
+        return
+    op, value, pct = condition
+    compare = {">=": lambda v: v >= value, ">": lambda v: v > value, "<": lambda v: v < value,
+               "<=": lambda v: v <= value}[op]
+    hits: dict[int, list[dict]] = {}
+    for r in rows:
+        number = parse_amount(r["value"])
+        if keyword not in r["name"] or number is None or (pct and r["unit"] not in ("%", "％")):
+            continue
+        if compare(number):
+            hits.setdefault(r["fund_id"], []).append(r)
+    words = {">=": "不低于", ">": "高于", "<": "低于", "<=": "不高于"}[op]
+    unit = "%" if pct else ""
+    listing = "；".join(
+        f"{v[0]['fund']}（" + "、".join(f"{r['name']}{r['nature'] if r['nature'] != '定性' else ''}"
+                                        f"{r['value']}{r['unit']}" for r in v) + "）"
+        for v in hits.values()
+    )
+    draft.lines.append(f"指标名称含“{keyword}”且目标值{words}{value}{unit}的专项共{len(hits)}个"
+                       + (f"：{listing}。" if hits else "。"))
+    for v in hits.values():
+        draft.cite(*[r["source_row_id"] for r in v])
+    draft.rows = [r for v in hits.values() for r in v]
+    draft.fund_ids = [i for i in hits if i is not None]

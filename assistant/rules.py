@@ -1,0 +1,175 @@
+"""The embedded engine: no LLM, no network — understand, plan, run SQL, answer with citations.
+
+Routing is by what the Intent holds, in this order: follow-up context, the
+department-budget disclosure, facts about named funds (budget, name, form,
+contact, indicators), indicator filters across funds, rankings and totals over
+funds and departments, then search by meaning.  Whatever cannot be answered is
+said plainly; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from assistant.answer import Answer
+from assistant.intent import Intent, parse
+from assistant.plans import fund_facts, funds
+from assistant.plans.dept_budget import DeptBudgetPlan, department_documents, target_document
+from assistant.plans.fund_data import fetch_funds
+from assistant.plans.indicator_filter import indicator_filter, wants_indicator_filter
+from assistant.plans.result import Draft
+from assistant.service import Conversation
+from assistant.sqlrun import Runner
+from assistant.vocabulary import Vocabulary, display_name
+from db import models as m
+
+_DEPT_BUDGET_CUES = re.compile(
+    r"三公|机关运行|政府采购|基本支出|项目支出|人员经费|公用经费|科目|功能分类|经济分类|政府性基金|"
+    r"国有资本|收入预算|支出预算|部门预算|财政拨款|车辆|几辆|公积金|养老|医疗|行政运行|收支"
+)
+_ENTITY_LIKE = re.compile(r"([\u4e00-\u9fa5]{2,8}?(?:局|镇|街道|中心|委员会|委|联合会|馆|院|所))")
+_KEY_FUND_WORDS = re.compile(r"专项")
+_SEMANTIC = re.compile(r"哪个专项|哪个项目|什么专项|哪项|哪一个|哪一项|从哪|哪个钱|哪笔")
+
+
+class RuleEngine:
+    """Answers questions from the SQL store with the rules of ``assistant.intent``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.vocab = Vocabulary(engine)
+        with Session(engine) as session:
+            years = set(session.scalars(select(m.Document.year).where(m.Document.year.is_not(None))))
+            years |= set(session.scalars(select(m.BudgetLine.year).distinct()))
+            years |= set(session.scalars(select(m.StatedFact.year).where(m.StatedFact.year.is_not(None))))
+        self.years = years
+
+    def ask(self, question: str, conversation: Conversation) -> Answer:
+        with Session(self.engine) as session:
+            runner = Runner(session)
+            draft = Draft()
+            intent = parse(question, self.vocab)
+            self._route(intent, conversation, runner, draft)
+            answer = draft.finish(question, runner)
+        if draft.fund_ids or draft.department_ids:
+            conversation.focus.fund_ids = draft.fund_ids
+            conversation.focus.department_ids = draft.department_ids
+        return answer
+
+    # ----- routing ------------------------------------------------------------------------
+    def _route(self, intent: Intent, conversation: Conversation, runner: Runner, draft: Draft) -> None:
+        unknown_years = [y for y in intent.years if y not in self.years]
+        if unknown_years and not any(y in self.years for y in intent.years):
+            have = "、".join(str(y) for y in sorted(self.years))
+            draft.lines.append(f"库中没有{unknown_years[0]}年的数据（现有年度：{have}），无法回答。")
+            draft.understood = False
+            return
+        self._apply_followup(intent, conversation)
+        docs = department_documents(runner)
+        doc = target_document(intent, docs)
+        doc_named = doc is not None and any(d.id == doc.department_id for d in intent.departments)
+        if doc is not None and not intent.funds and (
+            doc_named or ((_DEPT_BUDGET_CUES.search(intent.question) or self.vocab.names_subject(
+                intent.question)) and not intent.departments)
+        ):
+            DeptBudgetPlan(doc, self.vocab, runner, draft).answer(intent)
+            draft.department_ids = [doc.department_id] if doc.department_id else []
+            return
+        if self._fund_facts(intent, runner, draft):
+            return
+        if wants_indicator_filter(intent, self.vocab):
+            indicator_filter(intent, self.vocab, runner, draft)
+            return
+        if self._aggregate(intent, runner, draft):
+            draft.department_ids = [d.id for d in intent.departments]
+            draft.fund_ids = [f.id for f in intent.funds]
+            return
+        self._not_understood(intent, draft)
+
+    def _apply_followup(self, intent: Intent, conversation: Conversation) -> None:
+        """Reuse the last answer's funds/departments when the question names none."""
+        focus = conversation.focus
+        if intent.funds or intent.departments or intent.group:
+            return
+        if not (intent.followup or intent.wants_contact or intent.wants_indicator or intent.wants_name):
+            return
+        intent.funds = [f for f in (self.vocab.fund(i) for i in focus.fund_ids) if f]
+        if not intent.funds:
+            intent.departments = [self.vocab.departments[i] for i in focus.department_ids
+                                  if i in self.vocab.departments]
+
+    def _target_funds(self, intent: Intent, runner: Runner) -> list[int]:
+        """Funds a fact question is about: named ones, or a department's largest ("最高的那个专项")."""
+        if intent.funds:
+            return [f.id for f in intent.funds]
+        if intent.superlative_fund and intent.departments:
+            rows = fetch_funds(runner, m.Fund.department_id.in_({d.id for d in intent.departments}))
+            return [rows[0].id] if rows else []
+        return []
+
+    def _fund_facts(self, intent: Intent, runner: Runner, draft: Draft) -> bool:
+        wants_facet = (intent.wants_contact or intent.wants_indicator or intent.wants_name
+                       or intent.wants_form)
+        if intent.op not in ("lookup", "list") and not wants_facet:
+            return False
+        if intent.op == "list" and intent.departments and not intent.funds:
+            return False
+        ids = self._target_funds(intent, runner)
+        if not ids:
+            return False
+        rows = fund_facts.load(runner, ids)
+        if intent.superlative_fund and rows:
+            f = rows[0]
+            draft.lines.append(f"{display_name(f.department)}预算最高的专项是{f.name}"
+                               f"（{funds.fund_amounts(f)}）。")
+            draft.cite(*f.rows())
+        for fund in rows:
+            if intent.wants_name:
+                fund_facts.names(fund, runner, draft)
+            if intent.wants_form or (not wants_facet and not intent.superlative_fund):
+                fund_facts.budget(fund, runner, draft)
+            if intent.wants_contact:
+                fund_facts.contact(fund, intent, runner, draft)
+            if intent.wants_indicator:
+                fund_facts.indicators(fund, intent, runner, draft)
+        draft.fund_ids = [f.id for f in rows]
+        draft.department_ids = funds.department_ids_of_funds(runner, draft.fund_ids)
+        return True
+
+    def _aggregate(self, intent: Intent, runner: Runner, draft: Draft) -> bool:
+        op = intent.op
+        if op in ("rank_position", "top", "nth"):
+            dept_rank = (intent.dept_level or (op == "rank_position" and intent.departments
+                                               and not intent.funds))
+            (funds.department_ranking if dept_rank else funds.fund_ranking)(intent, runner, draft)
+            return True
+        if op == "compare" and (len(intent.funds) >= 2 or len(intent.departments) >= 2):
+            funds.compare(intent, runner, draft)
+            return True
+        if op == "share" and (intent.departments or intent.group or intent.funds):
+            funds.share(intent, runner, draft)
+            return True
+        if op == "count":
+            funds.counts(intent, runner, draft)
+            return True
+        if op == "list" and (intent.departments or intent.group or intent.threshold):
+            funds.listing(intent, runner, draft)
+            return True
+        if (op in ("sum", "lookup") and (intent.departments or intent.group)) or (
+            op == "sum" and _KEY_FUND_WORDS.search(intent.question)
+        ):
+            funds.totals(intent, runner, draft)
+            return True
+        return False
+
+    def _not_understood(self, intent: Intent, draft: Draft) -> None:
+        draft.understood = False
+        named = _ENTITY_LIKE.findall(intent.question)
+        if named and not intent.departments:
+            draft.lines.append(f"库中没有找到“{named[0]}”，请检查名称（可用全称或常用简称）。")
+            return
+        draft.lines.append("抱歉，没有理解这个问题，或现有资料无法回答。可以问：某专项的预算、"
+                           "某部门有几个专项及合计、部门或专项排名、核心指标、联系人、部门预算中的三公经费等。")

@@ -1,0 +1,79 @@
+"""The assistant facade: one object per process, one ``Conversation`` per user session.
+
+The CLI, the page and the tests call ``Assistant.ask``; it picks the engine (the
+embedded rule engine by default, the LLM agent when ``BUDGETQA_ENGINE=llm``) and
+keeps each conversation's follow-up context in the conversation object only,
+so no state is shared between sessions.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from threading import Lock
+
+from sqlalchemy import Engine
+
+from assistant.answer import Answer
+from db.engine import make_engine
+
+
+@dataclass
+class Focus:
+    """What the last answer was about, for follow-ups such as "那它的联系人呢？"."""
+
+    fund_ids: list[int] = field(default_factory=list)
+    department_ids: list[int] = field(default_factory=list)
+    topic: str = ""
+
+
+@dataclass
+class Conversation:
+    """One user's conversation: the history and the focus of the last answer."""
+
+    history: list[tuple[str, str]] = field(default_factory=list)
+    focus: Focus = field(default_factory=Focus)
+
+
+class Assistant:
+    """Answers questions over one SQL store."""
+
+    def __init__(self, engine: Engine | None = None, mode: str | None = None) -> None:
+        self.engine = engine or make_engine()
+        self.mode = (mode or os.environ.get("BUDGETQA_ENGINE") or "rules").lower()
+        self._rules = None
+        self._llm = None
+        self._lock = Lock()
+
+    def _rule_engine(self):
+        with self._lock:
+            if self._rules is None:
+                from assistant.rules import RuleEngine
+
+                self._rules = RuleEngine(self.engine)
+            return self._rules
+
+    def _llm_engine(self):
+        with self._lock:
+            if self._llm is None:
+                from assistant.agent import LLMEngine
+
+                self._llm = LLMEngine(self.engine)
+            return self._llm
+
+    def refresh(self) -> None:
+        """Forget cached vocabulary after documents were added or removed."""
+        with self._lock:
+            self._rules = None
+            self._llm = None
+
+    def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
+        """Answer one question; ``conversation`` carries follow-up context between calls."""
+        conversation = conversation if conversation is not None else Conversation()
+        question = (question or "").strip()
+        if not question:
+            return Answer(question=question, text="请输入问题。", understood=False)
+        engine = self._llm_engine() if self.mode == "llm" else self._rule_engine()
+        answer = engine.ask(question, conversation)
+        conversation.history.append((question, answer.text))
+        return answer

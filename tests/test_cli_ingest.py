@@ -1,0 +1,120 @@
+"""``budgetqa ingest`` exit status and messages, ``budgetqa stats --json``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import DEPT_TXT, FUNDS_TXT
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import cli
+from db import models as m
+from db.engine import make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+PER_DOCUMENT = {
+    "source_rows": m.SourceRow,
+    "funds": m.Fund,
+    "fund_forms": m.FundForm,
+    "budget_lines": m.BudgetLine,
+    "stated_facts": m.StatedFact,
+    "anomalies": m.Anomaly,
+}
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """BUDGETQA_HOME in a temporary folder, so the CLI's default store is a fresh one."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("BUDGETQA_HOME", str(path))
+    monkeypatch.delenv("BUDGETQA_DB_URL", raising=False)
+    return path
+
+
+@pytest.fixture
+def folder(samples, tmp_path) -> Path:
+    """Both text exports in a folder of their own."""
+    path = tmp_path / "in"
+    path.mkdir()
+    for name in (FUNDS_TXT, DEPT_TXT):
+        shutil.copy(samples / name, path / name)
+    return path
+
+
+def documents(home: Path) -> list[str]:
+    with Session(make_engine(f"sqlite:///{home / 'budget.db'}")) as s:
+        return sorted(s.scalars(select(m.Document.file_name)))
+
+
+def test_exit_status_is_0_when_every_file_goes_in(home, folder, capsys):
+    assert cli.main(["ingest", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert f"{DEPT_TXT}：新增（部门预算）" in out
+    assert f"{FUNDS_TXT}：新增（重点专项预算绩效），目录条目 85，绩效目标表 85" in out
+    assert "共 2 个文件，失败 0 个。" in out
+    assert documents(home) == sorted([DEPT_TXT, FUNDS_TXT])
+    # the same run again: nothing new, still success
+    assert cli.main(["ingest", str(folder)]) == 0
+    assert capsys.readouterr().out.count("：未变化") == 2
+
+
+def test_unsupported_file_in_a_folder_is_skipped_not_failed(home, folder, capsys):
+    (folder / "附件.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    assert cli.main(["ingest", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert "附件.doc：跳过。不支持的文件类型" in captured.out
+    assert "共 3 个文件，失败 0 个。" in captured.out
+    assert documents(home) == sorted([DEPT_TXT, FUNDS_TXT])
+
+
+def test_exit_status_is_1_when_a_file_fails_and_the_others_still_go_in(home, folder, tmp_path):
+    (tmp_path / "空.txt").write_bytes(b"")
+    env = {**os.environ, "BUDGETQA_HOME": str(home)}
+    env.pop("BUDGETQA_DB_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "ingest", str(tmp_path / "空.txt"), str(folder / DEPT_TXT),
+         str(tmp_path / "缺失.pdf")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "空.txt：失败。文件为空" in done.stderr
+    assert "缺失.pdf：失败。文件不存在" in done.stderr
+    assert f"{DEPT_TXT}：新增" in done.stdout
+    assert "共 3 个文件，失败 2 个。" in done.stdout
+    assert documents(home) == [DEPT_TXT]
+
+
+def test_stats_json_gives_rows_per_table_and_per_document(home, folder, capsys):
+    cli.main(["ingest", str(folder)])
+    capsys.readouterr()
+    assert cli.main(["stats", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    engine = make_engine()
+    with Session(engine) as s:
+        assert data["tables"] == {
+            t.name: s.scalar(select(func.count()).select_from(t))
+            for t in m.Base.metadata.sorted_tables
+        }
+        assert data["tables"]["documents"] == 2
+        by_name = {d["file_name"]: d for d in data["documents"]}
+        assert set(by_name) == {DEPT_TXT, FUNDS_TXT}
+        for doc in s.scalars(select(m.Document)):
+            entry = by_name[doc.file_name]
+            assert (entry["format"], entry["kind"], entry["rendition_of"]) == (
+                "txt", doc.kind, None)
+            for name, model in PER_DOCUMENT.items():
+                want = s.scalar(select(func.count()).select_from(model)
+                                .where(model.document_id == doc.id))
+                assert entry["counts"][name] == want, (doc.file_name, name)
+    # per-document counts add up to the table totals
+    for name in [*PER_DOCUMENT, "indicators"]:
+        assert sum(d["counts"][name] for d in data["documents"]) == data["tables"][name], name
+    assert by_name[FUNDS_TXT]["counts"]["funds"] == 85
+    assert by_name[DEPT_TXT]["counts"]["budget_lines"] > 0
