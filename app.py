@@ -36,6 +36,8 @@ from assistant.presenting import (
     sql_text,
 )
 from assistant.service import Assistant, Conversation
+from db.engine import make_engine
+from db.vector import VectorIndex
 from ingest.pipeline import IndexHook, document_count, ingest_paths
 from ingest.readers.dispatch import SUPPORTED
 
@@ -254,9 +256,11 @@ class ChatPage:
 
 
 def serve(host: str, port: int) -> None:
-    """Serve the page until interrupted (``budgetqa serve`` after loading samples if needed)."""
+    """Serve the page until interrupted; uploads go into the SQL store and the vector index together."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    demo = ChatPage(Assistant()).build()
+    engine = make_engine()
+    index = VectorIndex(engine)
+    demo = ChatPage(Assistant(engine), hook=index, retrieval=index.mode).build()
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
     print(f"问答页面：http://{host}:{port}", flush=True)
     demo.launch(

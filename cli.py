@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from tqdm import tqdm
 
 from db.engine import make_engine
 from db.stats import stats
-from ingest.pipeline import ingest_paths
+from ingest.pipeline import document_count, ingest_paths
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -73,6 +74,29 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the page; on an empty store, first ingest ``--samples`` exactly as ``budgetqa ingest`` would."""
+    if args.samples and document_count(make_engine()) == 0:
+        print(f"库中还没有文件，先导入样例：{args.samples}", file=sys.stderr)
+        _cmd_ingest(argparse.Namespace(paths=[args.samples]))
+    from app import serve  # importing Gradio takes seconds; the other subcommands do not pay for it
+
+    serve(args.host, args.port)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    """The reconciliation report; always exit 0, because findings inform rather than fail."""
+    from ingest.reconcile import render_text, report_json, run_checks
+
+    findings = run_checks(make_engine())
+    if args.json:
+        print(json.dumps(report_json(findings), ensure_ascii=False, indent=2))
+    else:
+        print(render_text(findings))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """All subcommands and their options."""
     parser = argparse.ArgumentParser(prog="budgetqa", description="预算问答：入库、核对、问答")
@@ -83,12 +107,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="各表、各文档的行数")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=_cmd_stats)
+    p = sub.add_parser("check", help="核对报告：目录与绩效目标表、部门写法、权重、单位、合计等不一致之处")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=_cmd_check)
     p = sub.add_parser("ask", help="提问（- 表示从标准输入逐行读取问题）")
     p.add_argument("question", help="问题；- 表示每行一个问题的批量模式")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--engine", choices=["rules", "llm"], default=None,
                    help="rules：内置规则引擎（默认）；llm：通过 BUDGETQA_LLM_* 配置的大模型")
     p.set_defaults(func=_cmd_ask)
+    p = sub.add_parser("serve", help="启动问答页面")
+    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    p.add_argument("--port", type=int, default=int(os.environ.get("BUDGETQA_PORT", "7860")),
+                   help="端口（默认 7860，或环境变量 BUDGETQA_PORT）")
+    p.add_argument("--samples", metavar="DIR",
+                   help="库中还没有文件时，先导入这个文件夹（make run 用 data/samples）")
+    p.set_defaults(func=_cmd_serve)
     return parser
 
 

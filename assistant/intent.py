@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from assistant.format import cn_number
-from assistant.vocabulary import Department, Fund, Vocabulary
+from assistant.vocabulary import Department, Fund, Span, Vocabulary
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _CN = r"([零一二两三四五六七八九十\d]+)"
@@ -42,7 +42,7 @@ _LIST = re.compile(r"哪些|哪几个|哪几项|列出|列一下|名下|有什�
 _CONTACT = re.compile(r"联系人|联系电话|电话|找谁|联系方式|负责人|手机")
 _PHONE = re.compile(r"电话|手机|联系方式")
 _PERSON = re.compile(r"联系人|找谁|负责人|是谁")
-_INDICATOR = re.compile(r"指标|目标|权重|核心")
+_INDICATOR = re.compile(r"指标|目标(?!表)|权重|核心")
 _CORE = re.compile(r"核心指标")
 _NAME = re.compile(r"名字|叫什么|名称|全称|叫啥")
 _FORM_EXISTS = re.compile(r"(?:有没有|有无|是否有|有)(?:对应的)?(?:绩效)?目标表|表吗|有表")
@@ -64,6 +64,8 @@ class Intent:
     departments: list[Department] = field(default_factory=list)
     group: tuple[str, list[Department]] | None = None
     funds: list[Fund] = field(default_factory=list)
+    fund_group: tuple[str, list[Fund]] | None = None  # 城乡环境管理专项 → every fund so named
+    spans: list[Span] = field(default_factory=list)  # where linked names sit in the question
     op: str = "lookup"  # lookup rank_position nth top count sum compare share list
     dept_level: bool = False
     descending: bool = True
@@ -108,7 +110,13 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     linked = vocab.link_departments(q)
     intent.departments = [d for d, _ in linked]
     dept_ids = {d.id for d in intent.departments} or None
-    intent.funds = [f for f, _, _ in vocab.link_funds(q, dept_ids, [s for _, s in linked])]
+    fund_links = vocab.link_funds(q, dept_ids, [s for _, s in linked])
+    intent.funds = [f for f, _, _ in fund_links]
+    intent.spans = [s for _, s in linked] + [s for _, s, _ in fund_links]
+    if not dept_ids and len(fund_links) == 1:
+        word, members = vocab.funds_sharing(q[fund_links[0][1].start : fund_links[0][1].end])
+        if len(members) > 1:
+            intent.fund_group = (word, members)
     intent.years = _years(q)
     intent.threshold = _threshold(q)
     intent.wants_contact = bool(_CONTACT.search(q))
@@ -158,9 +166,11 @@ def _operation(q: str, intent: Intent) -> str:
     if _LEAST.search(q) and not intent.superlative_fund:
         intent.descending = False
         return "top"
+    if _LIST.search(q):
+        return "list"
     if intent.wants_count and not intent.wants_contact:
         return "count"
-    if _LIST.search(q) or intent.threshold:
+    if intent.threshold:
         return "list"
     if intent.wants_sum:
         return "sum"

@@ -23,14 +23,17 @@ from assistant.plans.indicator_filter import indicator_filter, wants_indicator_f
 from assistant.plans.result import Draft
 from assistant.service import Conversation
 from assistant.sqlrun import Runner
-from assistant.vocabulary import Vocabulary, display_name
+from assistant.vocabulary import Span, Vocabulary, display_name
 from db import models as m
 
 _DEPT_BUDGET_CUES = re.compile(
     r"三公|机关运行|政府采购|基本支出|项目支出|人员经费|公用经费|科目|功能分类|经济分类|政府性基金|"
     r"国有资本|收入预算|支出预算|部门预算|财政拨款|车辆|几辆|公积金|养老|医疗|行政运行|收支"
 )
-_ENTITY_LIKE = re.compile(r"([\u4e00-\u9fa5]{2,8}?(?:局|镇|街道|中心|委员会|委|联合会|馆|院|所))")
+# a department-like name: 2-8 characters ending like an agency, not a phrase such as 这三个镇
+_ENTITY_LIKE = re.compile(
+    r"(?:(?![这那哪各每几个些的和与及所有全其它])[\u4e00-\u9fa5]){2,8}?(?:局|镇|街道|中心|委员会|联合会|馆)"
+)
 _KEY_FUND_WORDS = re.compile(r"专项")
 _SEMANTIC = re.compile(r"哪个专项|哪个项目|什么专项|哪项|哪一个|哪一项|从哪|哪个钱|哪笔")
 
@@ -67,13 +70,19 @@ class RuleEngine:
             draft.lines.append(f"库中没有{unknown_years[0]}年的数据（现有年度：{have}），无法回答。")
             draft.understood = False
             return
+        unknown = self._unknown_entity(intent)
+        if unknown:
+            draft.lines.append(f"库中没有找到“{unknown}”，请检查名称（可用全称或常用简称）。")
+            draft.understood = False
+            return
         self._apply_followup(intent, conversation)
         docs = department_documents(runner)
         doc = target_document(intent, docs)
         doc_named = doc is not None and any(d.id == doc.department_id for d in intent.departments)
         if doc is not None and not intent.funds and (
             doc_named or ((_DEPT_BUDGET_CUES.search(intent.question) or self.vocab.names_subject(
-                intent.question)) and not intent.departments)
+                intent.question) or self.vocab.term_expansions(intent.question))
+                and not intent.departments)
         ):
             DeptBudgetPlan(doc, self.vocab, runner, draft).answer(intent)
             draft.department_ids = [doc.department_id] if doc.department_id else []
@@ -115,6 +124,8 @@ class RuleEngine:
                        or intent.wants_form)
         if intent.op not in ("lookup", "list") and not wants_facet:
             return False
+        if intent.fund_group and not wants_facet:
+            return False
         if intent.op == "list" and intent.departments and not intent.funds:
             return False
         ids = self._target_funds(intent, runner)
@@ -141,6 +152,9 @@ class RuleEngine:
 
     def _aggregate(self, intent: Intent, runner: Runner, draft: Draft) -> bool:
         op = intent.op
+        if intent.fund_group and op in ("lookup", "sum", "count", "list"):
+            funds.keyword_group(intent, runner, draft)
+            return True
         if op in ("rank_position", "top", "nth"):
             dept_rank = (intent.dept_level or (op == "rank_position" and intent.departments
                                                and not intent.funds))
@@ -165,11 +179,15 @@ class RuleEngine:
             return True
         return False
 
+    def _unknown_entity(self, intent: Intent) -> str | None:
+        """A department-like name (…局, …镇, …中心) in the question that links to nothing."""
+        for mt in _ENTITY_LIKE.finditer(intent.question):
+            span = Span(mt.start(), mt.end())
+            if not any(span.overlaps(s) for s in intent.spans):
+                return mt.group()
+        return None
+
     def _not_understood(self, intent: Intent, draft: Draft) -> None:
         draft.understood = False
-        named = _ENTITY_LIKE.findall(intent.question)
-        if named and not intent.departments:
-            draft.lines.append(f"库中没有找到“{named[0]}”，请检查名称（可用全称或常用简称）。")
-            return
         draft.lines.append("抱歉，没有理解这个问题，或现有资料无法回答。可以问：某专项的预算、"
                            "某部门有几个专项及合计、部门或专项排名、核心指标、联系人、部门预算中的三公经费等。")

@@ -69,7 +69,7 @@ def short_names(name: str) -> set[str]:
 def display_name(name: str) -> str:
     """The short name shown in answers (卫生健康局, 黑山镇); the full name when too short to say."""
     core = _TAIL.sub("", _REGION.sub("", name))
-    return core if len(core) >= 3 and core not in {"委员会"} else name
+    return core if len(core) >= 2 and core not in {"委员会"} else name
 
 
 def _core(fund_name: str) -> str:
@@ -221,6 +221,11 @@ class Vocabulary:
                 scored.append((fund, best[1], best[0]))
         scored.sort(key=lambda t: -t[2])
         return scored
+
+    def funds_sharing(self, text: str) -> tuple[str, list[Fund]]:
+        """Every fund whose name contains the distinctive part of ``text`` (a keyword group)."""
+        core = _core(text)
+        return core, [f for f in self.funds if any(core in n for n in f.names)] if len(core) >= 3 else []
 
     def fund(self, fund_id: int) -> Fund | None:
         return next((f for f in self.funds if f.id == fund_id), None)

@@ -101,13 +101,13 @@ class DeptBudgetPlan:
             text = part + " " + " ".join(self.vocab.term_expansions(part))
             years = _pick_years(part, [y for y in intent.years], self.doc.year) or \
                 _pick_years(q, intent.years, self.doc.year)
-            answered |= self._part(text, q + " " + expansions, years)
+            answered |= self._part(part, text, q + " " + expansions, years)
         if not answered:
             self.draft.lines[-1] += "没有找到与问题对应的科目或数字。"
             self.draft.understood = False
 
     # ----- one part of the question --------------------------------------------------
-    def _part(self, text: str, whole: str, years: list[int]) -> bool:
+    def _part(self, raw: str, text: str, whole: str, years: list[int]) -> bool:
         codes = {c for c in _CODE.findall(text) if any(
             ln["BudgetLine"].subject_code == c for ln in self.lines)}
         if codes:
@@ -116,7 +116,7 @@ class DeptBudgetPlan:
         if columns and self._column_totals(columns):
             return True
         subjects = self._subject_names(text)
-        if subjects and not self._facts_beat_subjects(text, subjects):
+        if subjects and not self._facts_beat_subjects(raw, subjects):
             return self._subjects(subjects, whole, years)
         return self._fact(text, whole, years)
 
@@ -231,8 +231,9 @@ class DeptBudgetPlan:
         if not scored or scored[0][0] < 4:
             return
         table = scored[0][1]
-        subjects = [ln["BudgetLine"] for ln in self.lines if ln["BudgetLine"].table_no == table
-                    and ln["BudgetLine"].subject_code and _is_total(ln["BudgetLine"].column)]
+        subjects = list({ln["BudgetLine"].subject_code: ln["BudgetLine"] for ln in reversed(self.lines)
+                         if ln["BudgetLine"].table_no == table and ln["BudgetLine"].subject_code
+                         and _is_total(ln["BudgetLine"].column)}.values())[::-1]
         if subjects:
             listing = "，".join(f"{b.subject_code} {b.subject_name} {b.amount_text}万元" for b in subjects)
             self.draft.lines.append(f"支出科目（{TABLE_NAMES.get(table, '')}{titles[table]}）：{listing}；")

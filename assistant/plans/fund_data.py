@@ -98,9 +98,10 @@ def departments_with_n_funds(n: int) -> Select:
     return select(inner).where(inner.c.funds == n).order_by(inner.c.department_code)
 
 
-def count_where(clause) -> Select:
+def count_where(*clauses) -> Select:
+    """How many key funds satisfy the clauses."""
     return select(func.count(m.Fund.id)).where(
-        m.Fund.document_id.in_(_PRIMARY), m.Fund.program == PROGRAM_KEY, clause
+        m.Fund.document_id.in_(_PRIMARY), m.Fund.program == PROGRAM_KEY, *clauses
     )
 
 

@@ -115,9 +115,9 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
     picked = [i for i in inds if i.is_core] if intent.wants_core else inds
     head = "核心指标" if intent.wants_core else "绩效指标"
     listing = "；".join(_describe(i) for i in picked)
-    weights = sum((i.weight or 0) for i in inds)
+    weights = sum((i.weight or 0) for i in inds).normalize()
     draft.lines.append(f"{fund.name}的{head}共{len(picked)}个：{listing}。"
-                       f"（该表全部指标权重合计{weights:g}。）")
+                       f"（该表全部指标权重合计{weights:f}。）")
     draft.cite(*[i.source_row_id for i in picked])
     draft.rows += [_ind_row(i) for i in picked]
 

@@ -59,21 +59,13 @@ def _dept_funds(runner: Runner, department_id: int) -> list[FundRow]:
     return fetch_funds(runner, m.Fund.department_id == department_id)
 
 
-def _other_basis_note(rows: list[dict], basis: str, key: str) -> str:
-    other = TABLE if basis == CATALOG else CATALOG
-    ranked = sorted(rows, key=lambda r: r[f"{other}_total"] or 0, reverse=True)
-    if [r[key] for r in ranked] != [r[key] for r in rows]:
-        return f"（按{BASIS_NAME[other]}口径排序会有不同。）"
-    return ""
-
-
 def department_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     """排第几 / 最多 / 最少 / 前N for departments, within a group when one is named."""
     basis = _basis(intent)
     scope = {d.id for d in intent.group[1]} if intent.group else None
     rows = _dept_rows(runner, scope)
     rows.sort(key=lambda r: r[f"{basis}_total"] or 0, reverse=True)
-    scope_word = f"{intent.group[0]}中" if intent.group else "所有部门中"
+    scope_word = f"{intent.group[0]}" if intent.group else "全部部门"
     draft.chart = [(display_name(r["department"]), float(r[f"{basis}_total"] or 0)) for r in rows]
     draft.chart_title = f"各部门重点专项合计（{BASIS_NAME[basis]}口径，万元）"
     draft.rows = rows
@@ -89,28 +81,37 @@ def department_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
             draft.lines.append(
                 f"按{BASIS_NAME[basis]}口径，{display_name(dept.name)}的重点专项合计"
                 f"{_total_text(row, basis)}万元（{len(funds)}项：{parts}），在{scope_word}"
-                f"{len(rows)}个部门里排第{pos}。"
+                f"（共{len(rows)}个）中排第{pos}。"
             )
+            other = TABLE if basis == CATALOG else CATALOG
+            alt = sorted(rows, key=lambda r: r[f"{other}_total"] or 0, reverse=True)
+            alt_pos = next(i for i, r in enumerate(alt, 1) if r["department_id"] == dept.id)
+            if alt_pos != pos:
+                draft.lines.append(f"（按{BASIS_NAME[other]}口径则排第{alt_pos}。）")
             draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
-        draft.lines.append(_other_basis_note(rows, basis, "department_id"))
         return
     if not intent.descending:
         rows = rows[::-1]
     picked = rows[: max(intent.k, 1)] if intent.nth is None else rows[intent.nth - 1 : intent.nth]
     word = "最多" if intent.descending else "最少"
-    head = f"按{BASIS_NAME[basis]}口径，{scope_word}重点专项合计{word}的"
+    head = f"按{BASIS_NAME[basis]}口径，{scope_word}中重点专项合计{word}的"
     if intent.nth:
-        head = f"按{BASIS_NAME[basis]}口径，{scope_word}重点专项合计排第{intent.nth}的"
+        head = f"按{BASIS_NAME[basis]}口径，{scope_word}中重点专项合计排第{intent.nth}的"
     items = []
     for row in picked:
         funds = _dept_funds(runner, row["department_id"])
         items.append(f"{display_name(row['department'])}{_total_text(row, basis)}万元（{len(funds)}项）")
         draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
     draft.lines.append(head + ("是" if len(items) == 1 else f"前{len(items)}个是") + "；".join(items) + "。")
-    if len(rows) > len(picked):
+    if len(rows) > len(picked) and intent.nth is None:
         nxt = rows[len(picked)]
         draft.lines.append(f"其次是{display_name(nxt['department'])}{_total_text(nxt, basis)}万元。")
-    draft.lines.append(_other_basis_note(rows, basis, "department_id"))
+    other = TABLE if basis == CATALOG else CATALOG
+    alt = sorted(rows, key=lambda r: r[f"{other}_total"] or 0, reverse=intent.descending)
+    alt_pick = alt[: len(picked)] if intent.nth is None else alt[intent.nth - 1 : intent.nth]
+    if [r["department_id"] for r in alt_pick] != [r["department_id"] for r in picked]:
+        names = "、".join(f"{display_name(r['department'])}{_total_text(r, other)}万元" for r in alt_pick)
+        draft.lines.append(f"若按{BASIS_NAME[other]}口径，则是{names}。")
 
 
 def fund_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
@@ -225,13 +226,15 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
         for r in rows:
             draft.cite(*[f.catalog_row_id for f in _dept_funds(runner, r["department_id"])])
         return
-    if intent.threshold and not intent.departments:
+    if intent.threshold:
         op, value = intent.threshold
+        scope = _scope_ids(intent)
+        within = [m.Fund.department_id.in_(scope)] if scope else []
         for b in (basis, TABLE if basis == CATALOG else CATALOG):
-            n = runner.rows(count_where(threshold_clause(op, value, b)))[0]
+            n = runner.rows(count_where(threshold_clause(op, value, b), *within))[0]
             count = list(n.values())[0]
             if b == basis:
-                funds = fetch_funds(runner, threshold_clause(op, value, b))
+                funds = fetch_funds(runner, threshold_clause(op, value, b), *within)
                 draft.lines.append(f"按{BASIS_NAME[b]}口径，预算{OP_WORDS[op]}{value}万元的重点专项共{count}个。")
                 draft.rows = [_fund_dict(f) for f in funds]
                 draft.chart = [(f.name, float(f.amount(b) or 0)) for f in funds]
@@ -332,3 +335,22 @@ def department_ids_of_funds(runner: Runner, fund_ids: list[int]) -> list[int]:
     """Departments owning the given funds (for follow-up focus)."""
     rows = runner.session.scalars(select(m.Fund.department_id).where(m.Fund.id.in_(fund_ids)))
     return [r for r in rows if r is not None]
+
+
+def keyword_group(intent: Intent, runner: Runner, draft: Draft) -> None:
+    """Every fund sharing a name (城乡环境管理专项 in several 镇街): count, list and totals."""
+    word, members = intent.fund_group
+    rows = fetch_funds(runner, m.Fund.id.in_([f.id for f in members]))
+    cat = sum((f.amount(CATALOG) or 0 for f in rows), Decimal(0))
+    tab = sum((f.amount(TABLE) or 0 for f in rows), Decimal(0))
+    items = "；".join(f"{f.name}（{display_name(f.department)}）{fund_amounts(f)}" for f in rows)
+    draft.lines.append(
+        f"名称含“{word}”的重点专项共{len(rows)}个，按专项资金目录口径合计"
+        f"{computed(cat, [f.text(CATALOG) for f in rows])}万元，按绩效目标表口径合计"
+        f"{computed(tab, [f.text(TABLE) for f in rows])}万元：{items}。")
+    for f in rows:
+        draft.cite(*f.rows())
+    draft.rows = [_fund_dict(f) for f in rows]
+    draft.chart = [(f"{f.name}（{display_name(f.department)}）", float(f.amount(CATALOG) or 0))
+                   for f in rows]
+    draft.chart_title = f"名称含“{word}”的专项（目录口径，万元）"

@@ -89,7 +89,8 @@ def _seq(fund: m.Fund, form: m.FundForm | None) -> Finding | None:
     printed = f"印的序号是{form.seq}" if form.seq is not None else "没有印序号"
     return Finding(
         SEQ, WARNING,
-        f"绩效目标表“{form.name}”{printed}，目录中对应条目{form_label(fund.catalog_seq, fund.catalog_name or '')}",
+        f"绩效目标表“{form.name}”{printed}，"
+        f"目录中对应条目{form_label(fund.catalog_seq, fund.catalog_name or fund.name)}",
         figures={"form_seq": form.seq, "catalog_seq": fund.catalog_seq},
         row_ids=[form.seq_row_id, form.name_row_id, fund.catalog_row_id],
         document_id=fund.document_id,
@@ -100,7 +101,7 @@ def _no_form(fund: m.Fund, form: m.FundForm | None) -> Finding | None:
     """Rule 4a: a catalog entry that no form was linked to."""
     if form is not None:
         return None
-    figure = f"，{fund.catalog_amount_text} {fund.unit}" if fund.catalog_amount_text else ""
+    figure = f"（{fund.catalog_amount_text} {fund.unit}）" if fund.catalog_amount_text else ""
     return Finding(
         COVERAGE, ERROR,
         f"目录{form_label(fund.catalog_seq, fund.catalog_name or fund.name)}{figure}没有对应的绩效目标表",

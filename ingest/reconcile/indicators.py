@@ -100,10 +100,11 @@ def _unit_problem(name: str, nature: str, value: str, unit: str) -> tuple[str, s
     stem = _TRAILING_BRACKET.sub("", name.strip())
     unit, value = unit.strip(), value.strip()
     counts = bool(_COUNT_NAME.search(stem)) and not _NOT_COUNT_NAME.search(stem)
+    target = f"（指标值 {nature}{value}）"
     if counts and unit in _RATIO_UNITS:
-        return _COUNT_IN_RATIO, f"名称是计数指标，计量单位却是“{unit}”"
+        return _COUNT_IN_RATIO, f"名称是计数指标，计量单位却是“{unit}”{target}"
     if _RATE_NAME.search(stem) and _COUNT_UNIT.match(unit):
-        return _RATE_IN_COUNT, f"名称是比率指标，计量单位却是“{unit}”"
+        return _RATE_IN_COUNT, f"名称是比率指标，计量单位却是“{unit}”{target}"
     if nature in _COMPARISONS and value and not _NUMBER.match(value):
         return _NOT_NUMBER, f"指标性质为“{nature}”，指标值“{value}”却不是数字"
     if nature == _QUALITATIVE and _NUMBER.match(value):
@@ -120,8 +121,7 @@ def _units(form: m.FundForm, indicators: list[m.Indicator]) -> Iterator[Finding]
         group, reason = found
         yield Finding(
             UNIT, WARNING,
-            f"{form_label(form.seq, form.name)}的指标“{i.name}”{reason}"
-            f"（{' '.join(p for p in (i.nature, i.value, i.unit) if p)}）",
+            f"{form_label(form.seq, form.name)}的指标“{i.name}”{reason}",
             figures={"indicator": i.name, "nature": i.nature, "value": i.value, "unit": i.unit},
             row_ids=[i.source_row_id],
             document_id=form.document_id,

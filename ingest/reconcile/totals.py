@@ -69,8 +69,8 @@ def _compare(fact: m.StatedFact, what: str, total: Decimal, places: int, note: s
     verdict = CONSISTENT if consistent else "不一致"
     return Finding(
         STATED_TOTAL, INFO if consistent else ERROR,
-        f"说明中的总额 {fact.amount_text} {fact.unit}，{what} {amount(total, places)} {fact.unit}"
-        f"{note}，相差 {amount(diff, places)} {fact.unit}：{verdict}",
+        f"说明中的总额 {fact.amount_text} {fact.unit}，{what}合计 {amount(total, places)} {fact.unit}，"
+        f"相差 {amount(diff, places)} {fact.unit}：{verdict}{note}",
         figures={"stated": fact.amount_text, "detail_sum": amount(total, places),
                  "difference": amount(diff, places), "tolerance": str(tolerance),
                  "conclusion": verdict, **figures},
@@ -95,11 +95,11 @@ def _stated_totals(session: Session, docs: DocumentSet) -> Iterator[Finding]:
         # entries without a form explain much of a gap between the form sum and the total
         unformed, n_unformed, _ = _sum(session, doc, m.Fund.catalog_amount,
                                        m.Fund.catalog_amount_text, m.Fund.form_id.is_(None))
-        yield _compare(fact, f"目录合计（{n_catalog}项）", catalog, cat_places, "",
+        yield _compare(fact, f"目录{n_catalog}项", catalog, cat_places, "",
                        {"items": n_catalog})
-        gap = (f"；目录中{n_unformed}项没有绩效目标表，其目录金额合计 "
-               f"{amount(unformed, cat_places)} {fact.unit}" if n_unformed else "")
-        yield _compare(fact, f"绩效目标表合计（{n_forms}张）", forms, form_places, gap,
+        gap = (f"（目录中{n_unformed}项没有绩效目标表，其目录金额合计 "
+               f"{amount(unformed, cat_places)} {fact.unit}）" if n_unformed else "")
+        yield _compare(fact, f"绩效目标表{n_forms}张", forms, form_places, gap,
                        {"items": n_forms, "entries_without_form": n_unformed,
                         "catalog_sum_without_form": amount(unformed, cat_places)})
 
@@ -163,7 +163,7 @@ def _subtotals(session: Session, docs: DocumentSet) -> Iterator[Finding]:
             if key is not None:
                 columns[(line.year, line.column)].setdefault(key, line)
         for by_code in columns.values():
-            for parent in sorted(codes) + [_TOTAL]:
+            for parent in [*sorted(codes), _TOTAL]:
                 if tree[parent] and (finding := _subtotal(doc_id, parent, tree[parent], by_code)):
                     yield finding
 

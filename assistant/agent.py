@@ -1,0 +1,499 @@
+"""The LLM mode: an OpenAI-compatible chat model answers through the same SQL store and citations.
+
+The model never sees the files directly.  It gets three tools — the schema, a
+read-only ``SELECT`` over the store, and a text search — and every row a tool
+returns carries the ``*_row_id`` of the source rows behind its figures.  Those
+rows are the *evidence*; the answer cites the evidence rows that contain a
+figure the model actually stated, through the same ``cite`` the rule engine
+uses, so a citation always shows the number it supports.
+
+The loop is written out (send, run the requested tools, append their results,
+repeat) instead of using langgraph's prebuilt agent: each round is plain data
+that tests can replay against a scripted HTTP server, and every failure mode
+(endpoint down, bad reply, runaway tool use) ends in a Chinese answer rather
+than an exception in the page.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import jieba
+import openai
+import sqlglot
+from langchain_core.exceptions import ModelError
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages.tool import InvalidToolCall, ToolCall
+from langchain_core.tools import BaseTool, ToolException, tool
+from langchain_openai import ChatOpenAI
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlglot import exp
+
+from assistant.answer import ENGINE_LLM, Answer, Citation
+from assistant.citations import cite
+from db import models as m
+
+if TYPE_CHECKING:
+    from assistant.service import Conversation
+
+log = logging.getLogger(__name__)
+jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the user's business
+
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+
+MAX_ROUNDS = 6  # model calls per question; a model still asking for tools after this is stuck
+HISTORY_TURNS = 3  # earlier (question, answer) pairs sent along, enough for "那它的……呢？"
+MAX_ROWS = 200
+TOOL_RESULT_CHARS = 24_000  # what one tool result may add to the context (~8k tokens of Chinese)
+SEARCH_K = 8
+SEARCH_CANDIDATES = 400  # LIKE matches scored per table before the best SEARCH_K are kept
+SNIPPET_CHARS = 300
+
+RULES_HINT = "或改用规则引擎（设置 BUDGETQA_ENGINE=rules）"
+
+# Statement kinds a read-only question never needs; found anywhere in the tree, not only at
+# the top, because PostgreSQL runs e.g. ``WITH d AS (DELETE ... RETURNING *) SELECT ...``.
+FORBIDDEN = (
+    exp.DML, exp.DDL, exp.Drop, exp.Alter, exp.TruncateTable, exp.Command, exp.Pragma, exp.Attach,
+    exp.Detach, exp.Into, exp.Transaction, exp.Commit, exp.Rollback, exp.Set, exp.Use, exp.Copy,
+    exp.LoadData, exp.Analyze, exp.Grant, exp.Revoke, exp.Kill,
+)
+SQLGLOT_DIALECTS = {"postgresql": "postgres"}
+
+# Errors of the chat endpoint: openai's (connection, timeout, HTTP status) and LangChain's
+# classification of them, plus what a malformed body raises while it is parsed
+# (missing or null "choices", non-JSON text, fields of the wrong type).
+LLM_ERRORS = (openai.APIError, ModelError, ValueError, KeyError, TypeError)
+
+# A figure as people write it: 5763, 5,763.0, 1086.61.  Commas only count as thousands separators.
+NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+
+# Generic budget words: they occur in most rows, so they would rank every row alike.
+SEARCH_STOPWORDS = frozenset({
+    "哪些", "什么", "有关", "相关", "关于", "多少", "项目", "资金", "专项",
+    "预算", "是否", "怎么", "如何", "情况", "主要", "用于", "哪个", "一下",
+})
+
+
+class LLMConfigError(Exception):
+    """The endpoint settings are missing or malformed; the message is the Chinese answer."""
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """Where the OpenAI-compatible endpoint is: vLLM, Ollama, 通义, DeepSeek, ..."""
+
+    base_url: str
+    model: str
+    api_key: str = "EMPTY"
+    timeout: float = 60.0
+
+    @classmethod
+    def from_env(cls) -> LLMSettings:
+        """Read ``BUDGETQA_LLM_*``; raise ``LLMConfigError`` naming exactly what is wrong."""
+        base_url = os.environ.get("BUDGETQA_LLM_BASE_URL", "").strip()
+        model = os.environ.get("BUDGETQA_LLM_MODEL", "").strip()
+        missing = [name for name, value in (("BUDGETQA_LLM_BASE_URL", base_url),
+                                             ("BUDGETQA_LLM_MODEL", model)) if not value]
+        if missing:
+            raise LLMConfigError(
+                f"未配置大模型服务：请设置环境变量 {'、'.join(missing)}"
+                "（例如 BUDGETQA_LLM_BASE_URL=http://127.0.0.1:8000/v1，BUDGETQA_LLM_MODEL=模型名），"
+                f"{RULES_HINT}。"
+            )
+        raw_timeout = os.environ.get("BUDGETQA_LLM_TIMEOUT", "").strip() or "60"
+        try:
+            timeout = float(raw_timeout)
+        except ValueError:
+            timeout = 0.0
+        if not timeout > 0:
+            raise LLMConfigError(f"环境变量 BUDGETQA_LLM_TIMEOUT 应为正的秒数，现为“{raw_timeout}”。")
+        api_key = os.environ.get("BUDGETQA_LLM_API_KEY", "").strip() or "EMPTY"
+        return cls(base_url=base_url, model=model, api_key=api_key, timeout=timeout)
+
+
+class TextHit(Protocol):
+    """What a text search returns per passage; ``db.vector.Match`` has these attributes."""
+
+    name: str
+    field: str
+    text: str
+    source_row_id: int
+    file_name: str
+    fund_id: int | None
+
+
+class TextSearch(Protocol):
+    """A meaning search over the documents' text (``db.vector.VectorIndex`` fits)."""
+
+    def search(self, query: str, k: int) -> Sequence[TextHit]: ...
+
+
+@cache
+def prompt(name: str) -> str:
+    """A prompt data file from ``prompts/``; kept out of code so wording changes need no release."""
+    return (PROMPTS / name).read_text(encoding="utf-8").strip()
+
+
+def system_prompt() -> str:
+    """The rules of answering followed by the worked examples."""
+    return prompt("llm_system.md") + "\n\n" + prompt("llm_examples.md")
+
+
+def read_only_sql(sql: str, dialect: str) -> str:
+    """The single SELECT in ``sql``, re-rendered by sqlglot; ``ToolException`` (Chinese) otherwise.
+
+    The re-rendered text is what runs, so the database executes exactly the
+    statement that was checked: a driver that accepts several statements in one
+    string (psycopg does) is never handed one the parser did not see.
+    """
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except sqlglot.errors.SqlglotError as exc:
+        raise ToolException(f"SQL 无法解析，请修正后重试：{exc}") from exc
+    if len(statements) != 1:
+        raise ToolException(f"一次只能执行一条 SELECT 语句，收到 {len(statements)} 条。")
+    statement = statements[0]
+    if not isinstance(statement, exp.Query) or statement.find(*FORBIDDEN) is not None:
+        raise ToolException(
+            "已拒绝：只允许只读的 SELECT 查询，"
+            "INSERT、UPDATE、DELETE、建表改表、PRAGMA、ATTACH 等语句一律不执行。"
+        )
+    return statement.sql(dialect=dialect)
+
+
+def plain(value: Any) -> Any:
+    """A JSON value for a database value.
+
+    Amounts are ``Numeric(18, 4)``; SQLite hands sums back as binary floats
+    (67309.90000000001), so floats are rounded to that scale.
+    """
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float):
+        return round(value, 4)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+def row_ids(row: dict[str, Any]) -> list[int]:
+    """The source rows a result row points at: every ``*_row_id`` column with a value."""
+    return [v for k, v in row.items()
+            if k.lower().endswith("_row_id") and isinstance(v, int) and not isinstance(v, bool)]
+
+
+def figures(text: str) -> set[Decimal]:
+    """The numbers a text states, commas removed, so 5763 and 5,763.0 compare equal.
+
+    Years ("2024年") and positions ("第1", "前5") are left out: they are not
+    figures and would tie the answer to unrelated rows of the same year or rank.
+    """
+    found = set()
+    for match in NUMBER.finditer(text):
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        if before in ("第", "前") or after == "年":
+            continue
+        found.add(Decimal(match.group().replace(",", "")))
+    return found
+
+
+def fit(items: list[dict[str, Any]], budget: int = TOOL_RESULT_CHARS) -> list[dict[str, Any]]:
+    """The leading items whose JSON fits the budget, so one wide result cannot flood the context."""
+    kept, used = [], 0
+    for item in items:
+        used += len(json.dumps(item, ensure_ascii=False))
+        if used > budget:
+            break
+        kept.append(item)
+    return kept
+
+
+def dump(payload: dict[str, Any]) -> str:
+    """Tool results as JSON with Chinese kept readable (and half the tokens of \\u escapes)."""
+    return json.dumps(payload, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage the LIKE fallback found (same attributes as ``db.vector.Match``)."""
+
+    name: str
+    field: str
+    text: str
+    source_row_id: int
+    file_name: str
+    fund_id: int | None = None
+
+
+class LikeSearch:
+    """Word search with SQL ``LIKE``: the fallback when no vector index is given or it fails.
+
+    A question rarely occurs verbatim in the text, its words do: the query is
+    cut into words with jieba and passages are ranked by how much of the query
+    they contain.  The forms' 项目概况/当年绩效目标 are searched in their
+    cleaned form (the source rows keep the files' markup), all other text as
+    the source rows have it; only primary documents count.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @staticmethod
+    def terms(query: str) -> list[str]:
+        """Distinct words of two or more characters, generic budget words removed."""
+        words = [w.strip() for w in jieba.lcut_for_search(query)]
+        kept = list(dict.fromkeys(w for w in words if len(w) >= 2 and w not in SEARCH_STOPWORDS))
+        return kept or ([query.strip()] if query.strip() else [])
+
+    def search(self, query: str, k: int = SEARCH_K) -> list[Passage]:
+        """The ``k`` passages containing most of the query's words (by characters), best first."""
+        terms = self.terms(query)
+        if not terms:
+            return []
+        primary = select(m.Document.id).where(m.Document.rendition_of_id.is_(None))
+        passages: dict[int, Passage] = {}
+        with Session(self.engine) as session:
+            forms = session.execute(
+                select(m.FundForm, m.Document.file_name)
+                .join(m.Document, m.FundForm.document_id == m.Document.id)
+                .where(m.FundForm.document_id.in_(primary),
+                       or_(*(col.contains(t, autoescape=True)
+                             for t in terms for col in (m.FundForm.overview, m.FundForm.goal))))
+                .limit(SEARCH_CANDIDATES)
+            )
+            for form, file_name in forms:
+                for field, text, row_id in (("overview", form.overview, form.overview_row_id),
+                                            ("goal", form.goal, form.goal_row_id)):
+                    if row_id is not None:
+                        passages[row_id] = Passage(form.name, field, text, row_id, file_name, form.fund_id)
+            rows = session.execute(
+                select(m.SourceRow.id, m.SourceRow.text, m.Document.title, m.Document.file_name)
+                .join(m.Document, m.SourceRow.document_id == m.Document.id)
+                .where(m.SourceRow.document_id.in_(primary),
+                       or_(*(m.SourceRow.text.contains(t, autoescape=True) for t in terms)))
+                .order_by(m.SourceRow.id)
+                .limit(SEARCH_CANDIDATES)
+            )
+            for row_id, text, title, file_name in rows:
+                passages.setdefault(row_id, Passage(title, "row", text, row_id, file_name))
+
+        def score(p: Passage) -> int:
+            return sum(len(t) for t in terms if t in p.text)
+
+        ranked = sorted((p for p in passages.values() if score(p)), key=lambda p: -score(p))
+        return ranked[:k]
+
+
+class Toolbox:
+    """One question's tools and what they found: the SQL run, the last rows, the evidence.
+
+    One per question because the page serves many sessions through one
+    ``LLMEngine``: tool state must never leak between them.
+    """
+
+    def __init__(self, engine: Engine, index: TextSearch | None) -> None:
+        self.engine = engine
+        self.dialect = SQLGLOT_DIALECTS.get(engine.dialect.name, engine.dialect.name)
+        self.index = index
+        self.fallback = LikeSearch(engine)
+        self.sql: list[str] = []
+        self.rows: list[dict[str, Any]] = []
+        self.evidence: list[list[int]] = []  # source row ids, one list per successful call with some
+        self.tools: dict[str, BaseTool] = {}
+        for method in (self.describe_schema, self.sql_query, self.search_text):
+            made = tool(method, description=inspect.cleandoc(method.__doc__ or ""))
+            made.handle_tool_error = True  # refusals and SQL errors go back to the model to fix
+            made.handle_validation_error = _bad_arguments
+            self.tools[made.name] = made
+
+    def describe_schema(self) -> str:
+        """返回预算库的表、列及其中文说明和查询约定（金额口径、主文档、*_row_id 引用列）。
+
+        回答第一个问题前先调用。
+        """
+        return prompt("schema.md")
+
+    def sql_query(self, sql: str) -> str:
+        """在预算库上执行一条只读 SELECT 语句（SQLite/PostgreSQL 通用写法）。
+
+        返回 JSON：columns、rows（最多 200 行）、row_count、truncated。
+        务必选出所用数字的 *_row_id 列（如 catalog_row_id、table_row_id、source_row_id），
+        系统据此附上原文引用。
+        """
+        checked = read_only_sql(sql, self.dialect)
+        try:
+            # a plain connection never commits: it rolls back on close, whatever ran
+            with self.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                # no_parameters: LIKE '%…%' must reach the driver as written, not as placeholders
+                result = conn.execution_options(no_parameters=True).exec_driver_sql(checked)
+                columns = list(result.keys())
+                fetched = result.fetchmany(MAX_ROWS + 1)
+        except SQLAlchemyError as exc:
+            raise ToolException(f"数据库执行出错，请修正 SQL 后重试：{getattr(exc, 'orig', exc)}") from exc
+        rows = [{c: plain(v) for c, v in zip(columns, r, strict=True)} for r in fetched[:MAX_ROWS]]
+        shown = fit(rows)
+        self.sql.append(checked)
+        self.rows = rows
+        self._found([i for r in rows for i in row_ids(r)])
+        return dump({"columns": columns, "rows": shown, "row_count": len(rows),
+                     "truncated": len(fetched) > MAX_ROWS or len(shown) < len(rows)})
+
+    def search_text(self, query: str) -> str:
+        """按意思检索文件原文（项目概况、当年绩效目标、段落和表格行），返回最相关的段落及其 source_row_id。
+
+        用于“哪些项目与……有关”之类的问题，或在不知道确切名称时先找到相关资金，
+        再用 sql_query 取数字。
+        """
+        hits: Sequence[TextHit] = []
+        if self.index is not None:
+            try:
+                hits = self.index.search(query, k=SEARCH_K)
+            except Exception as exc:  # an index failure costs only the meaning signal: words still work
+                log.warning("向量检索失败，改用关键词检索：%s", exc)
+                hits = []
+        if not hits:
+            try:
+                hits = self.fallback.search(query, k=SEARCH_K)
+            except SQLAlchemyError as exc:
+                raise ToolException(f"检索出错：{getattr(exc, 'orig', exc)}") from exc
+        found = [{"name": h.name, "field": h.field, "fund_id": h.fund_id, "file": h.file_name,
+                  "source_row_id": h.source_row_id, "text": h.text[:SNIPPET_CHARS]} for h in hits]
+        self._found([h.source_row_id for h in hits])
+        return dump({"results": fit(found)})
+
+    def _found(self, ids: list[int]) -> None:
+        if ids:
+            self.evidence.append(ids)
+
+    def run(self, call: ToolCall) -> ToolMessage:
+        """Execute one requested tool call; unknown tools are reported back, not raised."""
+        made = self.tools.get(call["name"])
+        if made is None:
+            return ToolMessage(f"没有名为 {call['name']} 的工具，可用：{'、'.join(self.tools)}。",
+                               tool_call_id=call["id"] or "", status="error")
+        return made.invoke(call)
+
+    def citations(self, session: Session, answer: str) -> list[Citation]:
+        """Evidence rows containing a figure the answer states; else the last call's evidence."""
+        stated = figures(answer)
+        every = cite(session, (i for ids in self.evidence for i in ids))
+        matched = [c for c in every if stated & figures(c.text)]
+        if matched or not self.evidence:
+            return matched
+        return cite(session, self.evidence[-1])
+
+
+def _bad_arguments(error: Exception) -> str:
+    """Tool-argument validation errors in words the model can act on."""
+    return f"工具参数不符合要求，请按工具说明重新调用：{error}"
+
+
+def _refuse_invalid(call: InvalidToolCall) -> ToolMessage:
+    """A tool call whose arguments were not JSON still needs an answer, or the next request is invalid."""
+    return ToolMessage(f"工具 {call.get('name')} 的参数不是合法的 JSON，请重新调用：{call.get('error')}",
+                       tool_call_id=call.get("id") or "", status="error")
+
+
+def _unavailable_reason(exc: Exception, settings: LLMSettings) -> str:
+    """Why the endpoint failed, in the terms an operator checks first."""
+    if isinstance(exc, openai.APITimeoutError):
+        return f"{settings.timeout:g} 秒内没有响应"
+    if isinstance(exc, openai.APIConnectionError):
+        return f"无法连接 {settings.base_url}"
+    if isinstance(exc, openai.APIStatusError):
+        return f"服务返回 HTTP {exc.status_code}"
+    return f"返回的内容无法解析（{type(exc).__name__}）"
+
+
+def _history(turns: list[tuple[str, str]]) -> list[BaseMessage]:
+    """The last few exchanges as chat messages, so "那它的联系人呢？" has its referent."""
+    messages: list[BaseMessage] = []
+    for question, answer in turns[-HISTORY_TURNS:]:
+        messages += [HumanMessage(question), AIMessage(answer)]
+    return messages
+
+
+class LLMEngine:
+    """Answers with a tool-calling chat model over the shared SQL store (``engine="llm"``).
+
+    ``index`` is the vector index for ``search_text`` (``db.vector.VectorIndex``);
+    without it, or when it fails, search falls back to SQL ``LIKE``.
+    ``settings`` default to the ``BUDGETQA_LLM_*`` environment variables.
+    """
+
+    def __init__(self, engine: Engine, index: TextSearch | None = None,
+                 settings: LLMSettings | None = None) -> None:
+        self.engine = engine
+        self.index = index
+        self.problem = ""
+        self.settings: LLMSettings | None = None
+        self.chat: ChatOpenAI | None = None
+        try:
+            self.settings = settings or LLMSettings.from_env()
+        except LLMConfigError as exc:
+            self.problem = str(exc)
+            return
+        self.chat = ChatOpenAI(
+            base_url=self.settings.base_url,
+            model=self.settings.model,
+            api_key=self.settings.api_key,
+            temperature=0,
+            timeout=self.settings.timeout,
+            # one retry absorbs a dropped connection without making a user wait several timeouts
+            max_retries=1,
+            # compatible servers speak /chat/completions; never switch to OpenAI's Responses API
+            use_responses_api=False,
+        )
+
+    def ask(self, question: str, conversation: Conversation) -> Answer:
+        """Answer one question; the conversation's recent history goes along for follow-ups."""
+        if self.chat is None or self.settings is None:
+            return self._fail(question, self.problem)
+        box = Toolbox(self.engine, self.index)
+        model = self.chat.bind_tools(list(box.tools.values()))
+        messages: list[BaseMessage] = [SystemMessage(system_prompt()), *_history(conversation.history),
+                                       HumanMessage(question)]
+        for _ in range(MAX_ROUNDS):
+            try:
+                reply = model.invoke(messages)
+            except LLM_ERRORS as exc:
+                reason = _unavailable_reason(exc, self.settings)
+                return self._fail(question, f"大模型服务暂时不可用（{reason}），请稍后再试，{RULES_HINT}。",
+                                  box)
+            messages.append(reply)
+            if not reply.tool_calls and not reply.invalid_tool_calls:
+                return self._final(question, reply.text.strip(), box)
+            messages += [box.run(call) for call in reply.tool_calls]
+            messages += [_refuse_invalid(call) for call in reply.invalid_tool_calls]
+        stuck = f"大模型连续 {MAX_ROUNDS} 轮调用工具仍未给出答案，请换个问法，{RULES_HINT}。"
+        return self._fail(question, stuck, box)
+
+    def _final(self, question: str, text: str, box: Toolbox) -> Answer:
+        if not text:
+            return self._fail(question, f"大模型返回了空回答，请重试，{RULES_HINT}。", box)
+        with Session(self.engine) as session:
+            citations = box.citations(session, text)
+        return Answer(question=question, text=text, citations=citations, sql=box.sql, rows=box.rows,
+                      engine=ENGINE_LLM)
+
+    @staticmethod
+    def _fail(question: str, text: str, box: Toolbox | None = None) -> Answer:
+        """An answer that explains what went wrong, keeping any SQL already run for the record."""
+        return Answer(question=question, text=text, sql=box.sql if box else [],
+                      rows=box.rows if box else [], engine=ENGINE_LLM, understood=False)
