@@ -19,10 +19,20 @@ from db.stats import stats
 from ingest.pipeline import document_count, ingest_paths
 
 
+def _vector_index(engine):
+    """The vector index, brought in step with the SQL store; says which retrieval mode runs."""
+    from db.vector import VectorIndex  # chromadb is slow to import; stats and check do not need it
+
+    index = VectorIndex(engine)
+    index.sync()
+    print(f"检索方式：{index.mode}", file=sys.stderr)
+    return index
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     engine = make_engine()
     bar = lambda items: tqdm(items, desc="入库", unit="个文件", file=sys.stderr)  # noqa: E731
-    results = ingest_paths(engine, [Path(p) for p in args.paths], progress=bar)
+    results = ingest_paths(engine, [Path(p) for p in args.paths], hook=_vector_index(engine), progress=bar)
     for result in results:
         print(result.describe(), file=sys.stderr if result.failed else sys.stdout)
     failed = sum(r.failed for r in results)
@@ -76,12 +86,35 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Serve the page; on an empty store, first ingest ``--samples`` exactly as ``budgetqa ingest`` would."""
-    if args.samples and document_count(make_engine()) == 0:
+    engine = make_engine()
+    if args.samples and document_count(engine) == 0:
         print(f"库中还没有文件，先导入样例：{args.samples}", file=sys.stderr)
         _cmd_ingest(argparse.Namespace(paths=[args.samples]))
     from app import serve  # importing Gradio takes seconds; the other subcommands do not pay for it
 
-    serve(args.host, args.port)
+    serve(engine, _vector_index(engine), args.host, args.port)
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    """Top matches by meaning, each with its score and the source row it is cited from."""
+    from assistant.answer import Citation
+
+    try:
+        matches = _vector_index(make_engine()).search(args.text, k=args.k, mode=args.mode)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([m.to_json() for m in matches], ensure_ascii=False, indent=2))
+        return 0
+    if not matches:
+        print("没有找到相关内容。")
+    for i, m in enumerate(matches, 1):
+        where = Citation(source=m.file_name, text=m.text, line=m.line, page=m.page, sheet=m.sheet,
+                         row=m.row).location()
+        print(f"{i}. {m.name}  得分 {m.score:.3f}  [{m.file_name} {where}]")
+        print(f"   {m.field_label}：{m.text.strip()[:120]}")
     return 0
 
 
@@ -116,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["rules", "llm"], default=None,
                    help="rules：内置规则引擎（默认）；llm：通过 BUDGETQA_LLM_* 配置的大模型")
     p.set_defaults(func=_cmd_ask)
+    p = sub.add_parser("search", help="按意思检索：列出最相关的专项、段落及其来源")
+    p.add_argument("text", help="要找的内容，如“哪个项目管污水处理设施？”")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出（按得分从高到低）")
+    p.add_argument("--mode", choices=["fused", "lexical", "dense"], default="fused",
+                   help="fused：字词+语义融合（默认）；lexical：仅字词；dense：仅语义模型")
+    p.add_argument("-k", type=int, default=5, help="返回条数（默认 5）")
+    p.set_defaults(func=_cmd_search)
     p = sub.add_parser("serve", help="启动问答页面")
     p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     p.add_argument("--port", type=int, default=int(os.environ.get("BUDGETQA_PORT", "7860")),

@@ -473,9 +473,8 @@ class LLMEngine:
             try:
                 reply = model.invoke(messages)
             except LLM_ERRORS as exc:
-                reason = _unavailable_reason(exc, self.settings)
-                return self._fail(question, f"大模型服务暂时不可用（{reason}），请稍后再试，{RULES_HINT}。",
-                                  box)
+                down = f"大模型服务暂时不可用：{_unavailable_reason(exc, self.settings)}。"
+                return self._fail(question, f"{down}请稍后再试，{RULES_HINT}。", box)
             messages.append(reply)
             if not reply.tool_calls and not reply.invalid_tool_calls:
                 return self._final(question, reply.text.strip(), box)

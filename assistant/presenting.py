@@ -21,6 +21,7 @@ from assistant.answer import ENGINE_LLM, ENGINE_RULES, Answer
 
 CITATION_HEADERS = ["文件", "位置", "原文"]
 CHART_LABEL, CHART_VALUE = "项目", "数值"
+CHART_LIMIT = 15
 ENGINE_NAMES = {ENGINE_RULES: "规则引擎", ENGINE_LLM: "大模型"}
 EXPORT_STEM = "查询结果"
 
@@ -41,13 +42,26 @@ def sql_text(answer: Answer) -> str:
 
 
 def chart_frame(answer: Answer) -> pd.DataFrame | None:
-    """Bar-chart data for rankings and breakdowns; ``None`` when the answer has no chart."""
+    """Bar-chart data for rankings and breakdowns, largest first; ``None`` when there is no chart.
+
+    Only the ``CHART_LIMIT`` largest bars are kept: a ranking of all 44
+    departments leaves labels nobody can read, and the full list is in the
+    result rows and the downloads anyway.
+    """
     if not answer.chart:
         return None
+    top = sorted(answer.chart, key=lambda pair: -float(pair[1]))[:CHART_LIMIT]
     return pd.DataFrame(
-        {CHART_LABEL: [label for label, _ in answer.chart],
-         CHART_VALUE: [float(value) for _, value in answer.chart]}
+        {CHART_LABEL: [label for label, _ in top], CHART_VALUE: [float(value) for _, value in top]}
     )
+
+
+def chart_title(answer: Answer) -> str:
+    """The answer's chart title, saying so when only the largest bars are drawn."""
+    title = answer.chart_title or "图表"
+    if len(answer.chart) > CHART_LIMIT:
+        title += f"（前{CHART_LIMIT}项，共{len(answer.chart)}项）"
+    return title
 
 
 def _columns(rows: Iterable[dict[str, Any]]) -> list[str]:

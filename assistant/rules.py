@@ -21,6 +21,7 @@ from assistant.plans.dept_budget import DeptBudgetPlan, department_documents, ta
 from assistant.plans.fund_data import fetch_funds
 from assistant.plans.indicator_filter import indicator_filter, wants_indicator_filter
 from assistant.plans.result import Draft
+from assistant.plans.semantic import Searcher, by_meaning
 from assistant.service import Conversation
 from assistant.sqlrun import Runner
 from assistant.vocabulary import Span, Vocabulary, display_name
@@ -35,14 +36,14 @@ _ENTITY_LIKE = re.compile(
     r"(?:(?![这那哪各每几个些的和与及所有全其它])[\u4e00-\u9fa5]){2,8}?(?:局|镇|街道|中心|委员会|联合会|馆)"
 )
 _KEY_FUND_WORDS = re.compile(r"专项")
-_SEMANTIC = re.compile(r"哪个专项|哪个项目|什么专项|哪项|哪一个|哪一项|从哪|哪个钱|哪笔")
 
 
 class RuleEngine:
     """Answers questions from the SQL store with the rules of ``assistant.intent``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, index: Searcher | None = None) -> None:
         self.engine = engine
+        self.index = index
         self.vocab = Vocabulary(engine)
         with Session(engine) as session:
             years = set(session.scalars(select(m.Document.year).where(m.Document.year.is_not(None))))
@@ -95,6 +96,10 @@ class RuleEngine:
         if self._aggregate(intent, runner, draft):
             draft.department_ids = [d.id for d in intent.departments]
             draft.fund_ids = [f.id for f in intent.funds]
+            return
+        if self.index is not None and not intent.departments and by_meaning(
+            intent, self.index, runner, draft
+        ):
             return
         self._not_understood(intent, draft)
 

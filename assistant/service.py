@@ -43,14 +43,37 @@ class Assistant:
         self.mode = (mode or os.environ.get("BUDGETQA_ENGINE") or "rules").lower()
         self._rules = None
         self._llm = None
+        self._index = None
+        self.index_error = ""
         self._lock = Lock()
 
+    @property
+    def index(self):
+        """The vector index, opened on first use; ``None`` when Chroma cannot be opened."""
+        with self._lock:
+            if self._index is None:
+                try:
+                    from db.vector import VectorIndex
+
+                    self._index = VectorIndex(self.engine)
+                    self._index.sync()
+                except Exception as exc:  # noqa: BLE001 - answer without meaning search, say why
+                    self._index = False
+                    self.index_error = str(exc)
+            return self._index or None
+
+    def retrieval_mode(self) -> str:
+        """Which retrieval mode is active, in words for the page."""
+        index = self.index
+        return index.mode if index is not None else f"未启用（{self.index_error}）"
+
     def _rule_engine(self):
+        index = self.index
         with self._lock:
             if self._rules is None:
                 from assistant.rules import RuleEngine
 
-                self._rules = RuleEngine(self.engine)
+                self._rules = RuleEngine(self.engine, index)
             return self._rules
 
     def _llm_engine(self):

@@ -1,0 +1,60 @@
+"""Questions by meaning ("猪肉储备的钱是哪个专项出的？"): the index finds the fund, SQL the figures.
+
+The answer cites both the text row that matched (项目概况 / 当年绩效目标 / an
+indicator) and the rows the figures come from.  A weak best match is not
+presented as an answer: the index's absolute similarity must clear a floor.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from assistant.intent import Intent
+from assistant.plans import fund_facts
+from assistant.plans.funds import fund_amounts
+from assistant.plans.result import Draft
+from assistant.sqlrun import Runner
+from assistant.vocabulary import display_name
+
+# cosine floors per signal below which a best match is treated as "nothing relevant"
+_FLOORS = {"lexical": 0.12, "dense": 0.80}
+_ASKING = re.compile(r"是哪个专项|哪个专项|哪个项目|什么专项|哪一项|从哪出|从哪里出|在哪个|的钱|的经费|出的|[？?]")
+_SECOND_PART = re.compile(r"[？?](.+)$")
+
+
+class Searcher(Protocol):
+    """What the plan needs of the vector index (``db.vector.VectorIndex``)."""
+
+    def search(self, query: str, k: int = 5, mode: str = "fused", entities=None) -> list: ...
+
+
+def _relevant(match) -> bool:
+    sims = match.similarity or {}
+    return any(sims.get(name, 0.0) >= floor for name, floor in _FLOORS.items())
+
+
+def by_meaning(intent: Intent, index: Searcher, runner: Runner, draft: Draft) -> bool:
+    """Resolve the fund the question describes, then answer its budget (and indicator) facts."""
+    first = _SECOND_PART.split(intent.question)[0]
+    query = _ASKING.sub("", first) or intent.question
+    matches = [mt for mt in index.search(query, k=3, entities={"fund"}) if mt.fund_id]
+    if not matches or not _relevant(matches[0]):
+        return False
+    best = matches[0]
+    rows = fund_facts.load(runner, [best.fund_id])
+    if not rows:
+        return False
+    fund = rows[0]
+    snippet = best.text if len(best.text) <= 80 else best.text[:80] + "…"
+    draft.lines.append(
+        f"最相关的是{fund.name}（{display_name(fund.department)}）：其绩效目标表写道“{snippet}”。"
+        f"该专项2024年预算{fund_amounts(fund)}。")
+    draft.cite(best.source_row_id, *fund.rows())
+    if intent.wants_indicator or _SECOND_PART.search(intent.question):
+        fund_facts.indicators(fund, intent, runner, draft)
+    if len(matches) > 1:
+        others = "、".join(mt.name for mt in matches[1:])
+        draft.lines.append(f"（其他可能相关的专项：{others}。）")
+    draft.fund_ids = [fund.id]
+    return True
