@@ -113,14 +113,14 @@ class LLMSettings:
                 "（例如 BUDGETQA_LLM_BASE_URL=http://127.0.0.1:8000/v1，BUDGETQA_LLM_MODEL=模型名），"
                 f"{RULES_HINT}。"
             )
-        raw_timeout = os.environ.get("BUDGETQA_LLM_TIMEOUT", "").strip() or "60"
+        raw_timeout = os.environ.get("BUDGETQA_LLM_TIMEOUT", "").strip()
         try:
-            timeout = float(raw_timeout)
+            timeout = float(raw_timeout) if raw_timeout else cls.timeout
         except ValueError:
-            timeout = 0.0
+            timeout = 0.0  # reported just below, with the zero and negative values
         if not timeout > 0:
             raise LLMConfigError(f"环境变量 BUDGETQA_LLM_TIMEOUT 应为正的秒数，现为“{raw_timeout}”。")
-        api_key = os.environ.get("BUDGETQA_LLM_API_KEY", "").strip() or "EMPTY"
+        api_key = os.environ.get("BUDGETQA_LLM_API_KEY", "").strip() or cls.api_key
         return cls(base_url=base_url, model=model, api_key=api_key, timeout=timeout)
 
 
@@ -484,6 +484,7 @@ class LLMEngine:
         return self._fail(question, stuck, box)
 
     def _final(self, question: str, text: str, box: Toolbox) -> Answer:
+        """The model's answer with the evidence rows that back its figures as citations."""
         if not text:
             return self._fail(question, f"大模型返回了空回答，请重试，{RULES_HINT}。", box)
         with Session(self.engine) as session:

@@ -18,8 +18,10 @@ import pandas as pd
 from openpyxl import Workbook
 
 from assistant.answer import ENGINE_LLM, ENGINE_RULES, Answer
+from ingest.reconcile.common import RULES, SEVERITY_NAMES, Finding
 
 CITATION_HEADERS = ["文件", "位置", "原文"]
+FINDING_HEADERS = ["级别", "类别", "问题", "出处"]
 CHART_LABEL, CHART_VALUE = "项目", "数值"
 CHART_LIMIT = 15
 ENGINE_NAMES = {ENGINE_RULES: "规则引擎", ENGINE_LLM: "大模型"}
@@ -62,6 +64,15 @@ def chart_title(answer: Answer) -> str:
     if len(answer.chart) > CHART_LIMIT:
         title += f"（前{CHART_LIMIT}项，共{len(answer.chart)}项）"
     return title
+
+
+def finding_rows(findings: Iterable[Finding]) -> list[list[str]]:
+    """One table row per reconciliation finding; its sources as "file location" lines."""
+    return [
+        [SEVERITY_NAMES.get(f.severity, f.severity), RULES.get(f.rule, f.rule), f.message,
+         "\n".join(f"{c.source} {c.location()}" for c in f.sources)]
+        for f in findings
+    ]
 
 
 def _columns(rows: Iterable[dict[str, Any]]) -> list[str]:

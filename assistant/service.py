@@ -57,7 +57,7 @@ class Assistant:
 
                     self._index = VectorIndex(self.engine)
                     self._index.sync()
-                except Exception as exc:  # noqa: BLE001 - answer without meaning search, say why
+                except Exception as exc:  # answer without meaning search, and say why
                     self._index = False
                     self.index_error = str(exc)
             return self._index or None
@@ -77,11 +77,12 @@ class Assistant:
             return self._rules
 
     def _llm_engine(self):
+        index = self.index
         with self._lock:
             if self._llm is None:
                 from assistant.agent import LLMEngine
 
-                self._llm = LLMEngine(self.engine)
+                self._llm = LLMEngine(self.engine, index)
             return self._llm
 
     def refresh(self) -> None:

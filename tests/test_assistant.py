@@ -1,0 +1,196 @@
+"""The embedded engine on the real documents: every question kind, conflicts, unknowns, follow-ups.
+
+Expected figures are computed here straight from the raw text export (a small
+independent parse of the catalog lines), never from project code, so a wrong
+SQL aggregate cannot agree with itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import DEPT_TXT, FUNDS_TXT, SAMPLES
+
+from assistant.service import Assistant, Conversation
+from db.engine import make_engine
+from db.vector import VectorIndex
+from ingest.pipeline import ingest_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def catalog() -> list[dict]:
+    """(seq, name, dept code, amount) of every catalog line of the text export."""
+    out = []
+    for line in (SAMPLES / FUNDS_TXT).read_text(encoding="utf-8").splitlines():
+        cells = line.split("\t")
+        if len(cells) == 4 and cells[0].isdigit() and re.match(r"\d{3}-", cells[2]):
+            out.append({"seq": int(cells[0]), "name": cells[1], "code": cells[2][:3],
+                        "amount": Decimal(cells[3].replace(",", ""))})
+    return out
+
+
+def dept_totals() -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for e in catalog():
+        totals[e["code"]] += e["amount"]
+    return totals
+
+
+def numbers(text: str) -> set[Decimal]:
+    return {Decimal(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory) -> Assistant:
+    home = tmp_path_factory.mktemp("home")
+    old = os.environ.get("BUDGETQA_HOME")
+    os.environ["BUDGETQA_HOME"] = str(home)
+    engine = make_engine(f"sqlite:///{home}/budget.db")
+    index = VectorIndex(engine)
+    results = ingest_paths(engine, [SAMPLES / FUNDS_TXT, SAMPLES / DEPT_TXT], hook=index)
+    assert not any(r.failed for r in results)
+    yield Assistant(engine)
+    if old is None:
+        os.environ.pop("BUDGETQA_HOME", None)
+    else:
+        os.environ["BUDGETQA_HOME"] = old
+
+
+def ask(assistant: Assistant, q: str, conv: Conversation | None = None):
+    answer = assistant.ask(q, conv or Conversation())
+    assert answer.text
+    return answer
+
+
+def cited(answer, figure: str) -> bool:
+    """Some citation's original text contains the figure as written."""
+    return any(figure in c.text for c in answer.citations)
+
+
+def test_department_ranking_top_and_position(assistant):
+    totals = sorted(dept_totals().items(), key=lambda t: -t[1])
+    top_code, top_total = totals[0]
+    a = ask(assistant, "专项预算合计最多的部门是哪个")
+    assert "卫生健康局" in a.text and f"{top_total:,}" in a.text
+    assert top_code == "733"
+    assert all(c.source == FUNDS_TXT for c in a.citations) and a.citations
+    pos = [c for c, _ in totals].index("431") + 1
+    b = ask(assistant, "教育局的专项总额在全部部门中排名第几？")
+    assert f"排第{pos}" in b.text
+    assert a.chart and a.chart_title
+
+
+def test_nth_and_smallest_fund(assistant):
+    ranked = sorted(catalog(), key=lambda e: -e["amount"])
+    a = ask(assistant, "单个专项预算排第二的是哪个？")
+    assert ranked[1]["name"] in a.text and f"{ranked[1]['amount']:,}" in a.text
+    b = ask(assistant, "预算最少的专项是哪个")
+    assert ranked[-1]["name"] in b.text
+
+
+def test_group_of_towns(assistant):
+    towns = {c: t for c, t in dept_totals().items() if 101 <= int(c) <= 110}
+    best = max(towns, key=towns.get)
+    a = ask(assistant, "镇街中专项合计最多的是哪个镇街？")
+    assert f"{towns[best]:,}" in a.text
+
+
+def test_sum_count_share_and_list(assistant):
+    traffic = [e for e in catalog() if e["code"] == "335"]
+    a = ask(assistant, "交通局的专项加起来一共多少？")
+    assert f"{sum(e['amount'] for e in traffic):,}" in a.text
+    b = ask(assistant, "卫健局有几个专项？")
+    assert "5个" in b.text
+    over = [e for e in catalog() if e["amount"] > 1000]
+    c = ask(assistant, "预算超过1000万元的专项有几个？")
+    assert f"共{len(over)}个" in c.text
+    edu = sum(e["amount"] for e in catalog() if e["code"] == "431")
+    whole = sum(e["amount"] for e in catalog())
+    d = ask(assistant, "教育局的专项占全部重点专项的比例是多少？")
+    assert f"{edu * 100 / whole:.1f}%" in d.text
+    e = ask(assistant, "交通局有哪些专项？")
+    assert all(x["name"] in e.text for x in traffic)
+
+
+def test_compare_two_funds_both_bases(assistant):
+    a = ask(assistant, "公共卫生惠民服务专项比计划生育惠民服务专项多多少？")
+    assert Decimal("373.4") in numbers(a.text)  # catalog 2,238.2 − 1,864.8
+    assert Decimal("373.36") in numbers(a.text)  # forms 2238.19 − 1864.83
+
+
+def test_disagreeing_sources_show_both(assistant):
+    a = ask(assistant, "林业资源管理专项今年预算多少？")
+    assert "1,185.3" in a.text and "1225.3" in a.text and "不一致" in a.text
+    assert cited(a, "1,185.3") and cited(a, "1225.3")
+
+
+def test_missing_form_is_said(assistant):
+    a = ask(assistant, "交通运输业发展专项有绩效目标表吗？")
+    assert "没有对应的绩效目标表" in a.text and "482.7" in a.text
+
+
+def test_indicators_contact_and_two_step(assistant):
+    a = ask(assistant, "医保惠民补助专项的核心指标有哪些？")
+    assert "核心指标" in a.text and a.citations
+    assert all("是" in c.text for c in a.citations)
+    b = ask(assistant, "应急保供专项的联系电话是多少？")
+    assert re.search(r"\d{8}", b.text) and cited(b, re.search(r"\d{8,}", b.text).group())
+    c = ask(assistant, "民政局预算最高的专项，联系人是谁？")
+    assert "民政局社会救助专项" in c.text and "联系人" in c.text
+
+
+def test_department_budget_questions(assistant):
+    a = ask(assistant, "办公室的三公经费比去年少了多少？")
+    assert "44.8" in a.text and "减少4" in a.text and cited(a, "44.8")
+    b = ask(assistant, "行政运行经费2023年和2024年各多少？")
+    assert {Decimal("720.38"), Decimal("676.22"), Decimal("44.16")} <= numbers(b.text)
+    c = ask(assistant, "公务接待费预算多少？")
+    assert "4.8" in c.text
+
+
+def test_unknown_entity_and_year_are_refused(assistant):
+    a = ask(assistant, "水务局有几个专项？")
+    assert "没有找到" in a.text and not a.understood
+    b = ask(assistant, "2021年卫健局的专项预算是多少？")
+    assert "没有2021年" in b.text and not b.understood
+    c = ask(assistant, "今天食堂吃什么")
+    assert not c.understood and not c.citations
+
+
+def test_follow_up_keeps_context_per_conversation(assistant):
+    conv = Conversation()
+    ask(assistant, "残疾事业服务专项预算多少？", conv)
+    a = ask(assistant, "那它的联系人呢？", conv)
+    assert "张昆" in a.text
+    other = Conversation()
+    b = ask(assistant, "那它的联系人呢？", other)
+    assert "张昆" not in b.text
+
+
+def test_question_by_meaning(assistant):
+    a = ask(assistant, "帮失业的人找工作的是哪个专项？")
+    assert "创业就业服务专项" in a.text and "4,385.1" in a.text
+    assert cited(a, "4,385.1")
+
+
+def test_cli_json_batch(assistant, tmp_path):
+    env = dict(os.environ)
+    questions = "卫健局有几个专项？\n残联两个专项加起来多少？\n"
+    out = subprocess.run([sys.executable, "-m", "cli", "ask", "--json", "-"], input=questions,
+                         capture_output=True, text=True, cwd=ROOT, env=env, check=True).stdout
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert [o["question"] for o in objs] == questions.split()
+    for o in objs:
+        assert set(o) == {"question", "answer", "citations", "sql", "rows", "engine"}
+        assert o["engine"] == "rules" and o["sql"] and o["citations"]
+        assert set(o["citations"][0]) == {"source", "line", "page", "sheet", "row", "text"}
+        assert isinstance(o["citations"][0]["line"], int)
