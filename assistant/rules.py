@@ -45,6 +45,7 @@ class RuleEngine:
         self.engine = engine
         self.index = index
         self.vocab = Vocabulary(engine)
+        self.cache: dict = {}
         with Session(engine) as session:
             years = set(session.scalars(select(m.Document.year).where(m.Document.year.is_not(None))))
             years |= set(session.scalars(select(m.BudgetLine.year).distinct()))
@@ -53,7 +54,7 @@ class RuleEngine:
 
     def ask(self, question: str, conversation: Conversation) -> Answer:
         with Session(self.engine) as session:
-            runner = Runner(session)
+            runner = Runner(session, self.cache)
             draft = Draft()
             intent = parse(question, self.vocab)
             self._route(intent, conversation, runner, draft)

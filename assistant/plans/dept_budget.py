@@ -44,10 +44,11 @@ class DeptDoc:
 
 def department_documents(runner: Runner) -> list[DeptDoc]:
     """Primary department-budget disclosures in the store."""
-    rows = runner.session.execute(
+    rows = runner.cached(
+        "department_documents",
         select(m.Document.id, m.Document.department_id, m.Department.name, m.Document.year)
         .join(m.Department, m.Document.department_id == m.Department.id, isouter=True)
-        .where(m.Document.kind == DEPT_BUDGET, m.Document.rendition_of_id.is_(None))
+        .where(m.Document.kind == DEPT_BUDGET, m.Document.rendition_of_id.is_(None)),
     )
     return [DeptDoc(r[0], r[1], r[2] or "", r[3]) for r in rows]
 
@@ -85,11 +86,13 @@ class DeptBudgetPlan:
 
     def __init__(self, doc: DeptDoc, vocab: Vocabulary, runner: Runner, draft: Draft) -> None:
         self.doc, self.vocab, self.runner, self.draft = doc, vocab, runner, draft
-        self.lines = runner.rows(
-            select(m.BudgetLine).where(m.BudgetLine.document_id == doc.document_id)
+        self.lines = runner.cached(
+            f"budget_lines:{doc.document_id}",
+            select(m.BudgetLine.__table__).where(m.BudgetLine.document_id == doc.document_id),
         )
-        self.facts = runner.rows(
-            select(m.StatedFact).where(m.StatedFact.document_id == doc.document_id)
+        self.facts = runner.cached(
+            f"stated_facts:{doc.document_id}",
+            select(m.StatedFact.__table__).where(m.StatedFact.document_id == doc.document_id),
         )
 
     def answer(self, intent: Intent) -> None:
@@ -109,7 +112,7 @@ class DeptBudgetPlan:
     # ----- one part of the question --------------------------------------------------
     def _part(self, raw: str, text: str, whole: str, years: list[int]) -> bool:
         codes = {c for c in _CODE.findall(text) if any(
-            ln["BudgetLine"].subject_code == c for ln in self.lines)}
+            ln.subject_code == c for ln in self.lines)}
         if codes:
             return self._subjects(codes, whole, years)
         columns = self._columns(text)
@@ -124,16 +127,16 @@ class DeptBudgetPlan:
         """Columns of the 基本支出 tables named in the question (人员经费, 日常公用经费)."""
         # two-sided summary tables (收入/…, 支出/…) break totals down by funding source; their
         # columns are answered better by the narrative figures, so only spending columns count
-        paths = {ln["BudgetLine"].column for ln in self.lines if "/" in ln["BudgetLine"].column
-                 and not ln["BudgetLine"].column.startswith(("收入/", "支出/"))}
+        paths = {ln.column for ln in self.lines if "/" in ln.column
+                 and not ln.column.startswith(("收入/", "支出/"))}
         hits = [p for p in paths if p.rsplit("/", 1)[1] in text and not _is_total(p)]
         return sorted(hits, key=lambda p: text.find(p.rsplit("/", 1)[1]))
 
     def _column_totals(self, columns: list[str]) -> bool:
         done = False
         for column in columns:
-            line = next((ln["BudgetLine"] for ln in self.lines if ln["BudgetLine"].column == column
-                         and ln["BudgetLine"].subject_name.endswith(("合计", "总计"))), None)
+            line = next((ln for ln in self.lines if ln.column == column
+                         and ln.subject_name.endswith(("合计", "总计"))), None)
             if line is None:
                 continue
             label = column.replace("/", "中的")
@@ -148,7 +151,7 @@ class DeptBudgetPlan:
         """Subject codes whose name the question states (longest names first)."""
         names: dict[str, set[str]] = {}
         for ln in self.lines:
-            b = ln["BudgetLine"]
+            b = ln
             if b.subject_code and len(b.subject_name) >= 2:
                 names.setdefault(b.subject_name, set()).add(b.subject_code)
         hits = [n for n in names if n in text]
@@ -156,17 +159,17 @@ class DeptBudgetPlan:
         return {c for n in hits for c in names[n]}
 
     def _facts_beat_subjects(self, text: str, codes: set[str]) -> bool:
-        best_fact = max((_score(f["StatedFact"].topic + f["StatedFact"].item, text)
+        best_fact = max((_score(f.topic + f.item, text)
                          for f in self.facts), default=0)
-        best_subject = max((len(ln["BudgetLine"].subject_name) for ln in self.lines
-                            if ln["BudgetLine"].subject_code in codes), default=0)
+        best_subject = max((len(ln.subject_name) for ln in self.lines
+                            if ln.subject_code in codes), default=0)
         return best_fact > best_subject
 
     def _subjects(self, codes: set[str], whole: str, years: list[int]) -> bool:
         """Amounts of subject codes: year over year when asked, else one line per classification."""
         wants_change = bool(_CHANGE.search(whole)) or len(years) > 1
         for code in sorted(codes, key=len):
-            lines = [ln["BudgetLine"] for ln in self.lines if ln["BudgetLine"].subject_code == code]
+            lines = [ln for ln in self.lines if ln.subject_code == code]
             by_year: dict[int, object] = {}
             for line in sorted(lines, key=lambda b: _TABLE_PREFERENCE.index(b.table_no)
                                if b.table_no in _TABLE_PREFERENCE else 99):
@@ -190,8 +193,8 @@ class DeptBudgetPlan:
                 f"（{TABLE_NAMES.get(chosen.table_no, '')}{chosen.table_title}，{chosen.column}）；")
             self.draft.cite(chosen.source_row_id)
             self.draft.rows.append(_line_row(chosen))
-        if len({ln["BudgetLine"].classification for ln in self.lines
-                if ln["BudgetLine"].subject_code in codes}) > 1:
+        if len({ln.classification for ln in self.lines
+                if ln.subject_code in codes}) > 1:
             self.draft.lines.append("注意：不同分类科目的统计口径不同，金额不宜混用。")
         return True
 
@@ -199,8 +202,7 @@ class DeptBudgetPlan:
         """The narrative figure that best matches this part of the question."""
         unit = next((u for u, pattern in _UNITS.items() if pattern.search(whole)), None)
         best, best_score = None, 1
-        for row in self.facts:
-            f = row["StatedFact"]
+        for f in self.facts:
             if unit and f.unit != unit:
                 continue
             if not unit and f.unit in _UNITS:
@@ -226,14 +228,14 @@ class DeptBudgetPlan:
 
     def _subjects_of_topic(self, topic: str) -> None:
         """For "用在什么科目": the subject lines of the table whose title shares the topic's words."""
-        titles = {ln["BudgetLine"].table_no: ln["BudgetLine"].table_title for ln in self.lines}
+        titles = {ln.table_no: ln.table_title for ln in self.lines}
         scored = sorted(((_score(t, topic), no) for no, t in titles.items()), reverse=True)
         if not scored or scored[0][0] < 4:
             return
         table = scored[0][1]
-        subjects = list({ln["BudgetLine"].subject_code: ln["BudgetLine"] for ln in reversed(self.lines)
-                         if ln["BudgetLine"].table_no == table and ln["BudgetLine"].subject_code
-                         and _is_total(ln["BudgetLine"].column)}.values())[::-1]
+        subjects = list({ln.subject_code: ln for ln in reversed(self.lines)
+                         if ln.table_no == table and ln.subject_code
+                         and _is_total(ln.column)}.values())[::-1]
         if subjects:
             listing = "，".join(f"{b.subject_code} {b.subject_name} {b.amount_text}万元" for b in subjects)
             self.draft.lines.append(f"支出科目（{TABLE_NAMES.get(table, '')}{titles[table]}）：{listing}；")

@@ -24,6 +24,7 @@ from assistant.plans.fund_data import (
     departments_with_n_funds,
     fetch_funds,
     grand_total,
+    key_funds,
     threshold_clause,
 )
 from assistant.plans.result import Draft
@@ -57,6 +58,15 @@ def _total_text(row: dict, basis: str) -> str:
 
 def _dept_funds(runner: Runner, department_id: int) -> list[FundRow]:
     return fetch_funds(runner, m.Fund.department_id == department_id)
+
+
+def _funds_by_department(runner: Runner, department_ids: list[int]) -> dict[int, list[FundRow]]:
+    """Funds of several departments in one query."""
+    rows = runner.rows(key_funds().where(m.Fund.department_id.in_(department_ids)))
+    out: dict[int, list[FundRow]] = {i: [] for i in department_ids}
+    for row in rows:
+        out[row["department_id"]].append(FundRow.of(row))
+    return out
 
 
 def department_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
@@ -223,8 +233,9 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
         names = "、".join(display_name(r["department"]) for r in rows)
         draft.lines.append(f"按专项资金目录，只有{intent.only_n}个重点专项的部门共有{len(rows)}个：{names}。")
         draft.rows = rows
+        by_dept = _funds_by_department(runner, [r["department_id"] for r in rows])
         for r in rows:
-            draft.cite(*[f.catalog_row_id for f in _dept_funds(runner, r["department_id"])])
+            draft.cite(*[f.catalog_row_id for f in by_dept[r["department_id"]]])
         return
     if intent.threshold:
         op, value = intent.threshold
