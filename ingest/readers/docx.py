@@ -49,7 +49,7 @@ def _open(path: Path) -> Document:
     try:
         return docx.Document(str(path))
     except (OpcError, zipfile.BadZipFile, KeyError, ValueError, LxmlError) as exc:
-        raise ReaderError("Word 文件已损坏或不完整") from exc
+        raise ReaderError("文件已损坏，或不是 Word 文档（.docx）") from exc
 
 
 def _body_items(parent: _Element) -> Iterator[_Element]:

@@ -46,7 +46,7 @@ def _open(path: Path) -> Workbook:
     try:
         return openpyxl.load_workbook(path, read_only=False, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise ReaderError("Excel 文件已损坏或不完整") from exc
+        raise ReaderError("文件已损坏，或不是 Excel 工作簿（.xlsx）") from exc
 
 
 def _general(value: float) -> str:
