@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -18,8 +19,13 @@ from db.engine import make_engine
 from db.stats import stats
 from ingest.pipeline import document_count, ingest_paths
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-def _vector_index(engine):
+    from db.vector import VectorIndex
+
+
+def _vector_index(engine: Engine) -> VectorIndex:
     """The vector index, brought in step with the SQL store; says which retrieval mode runs."""
     from db.vector import VectorIndex  # chromadb is slow to import; stats and check do not need it
 
@@ -92,7 +98,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         _cmd_ingest(argparse.Namespace(paths=[args.samples]))
     from app import serve  # importing Gradio takes seconds; the other subcommands do not pay for it
 
-    serve(engine, _vector_index(engine), args.host, args.port)
+    serve(engine, args.host, args.port)
     return 0
 
 

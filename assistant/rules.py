@@ -95,8 +95,9 @@ class RuleEngine:
             indicator_filter(intent, self.vocab, runner, draft)
             return
         if self._aggregate(intent, runner, draft):
-            draft.department_ids = [d.id for d in intent.departments]
-            draft.fund_ids = [f.id for f in intent.funds]
+            # the plan may already have named what the answer is about (the top department)
+            draft.department_ids = draft.department_ids or [d.id for d in intent.departments]
+            draft.fund_ids = draft.fund_ids or [f.id for f in intent.funds]
             return
         if self.index is not None and not intent.departments and by_meaning(
             intent, self.index, runner, draft

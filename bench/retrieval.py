@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.embeddings import DENSE, LEXICAL
+from db.embeddings import DENSE, LEXICAL, EmbeddingCache
 from db.engine import make_engine
 from db.vector import FUSED, WEIGHTS, VectorIndex
 from ingest.pipeline import FileResult, ingest_paths
@@ -116,11 +116,13 @@ def report(cold: IngestRun, warm: IngestRun, items: list[dict[str, str]]) -> str
 def main() -> None:
     """Run both ingests in scratch folders, print the report and write it next to this file."""
     items = load_set()
+    os.environ.pop("BUDGETQA_EMBEDDING_CACHE", None)  # the cold run must start from an empty cache
     with tempfile.TemporaryDirectory(prefix="budgetqa-bench-") as tmp:
         cold_home, warm_home = Path(tmp, "cold"), Path(tmp, "warm")
         cold = timed_ingest(cold_home)
         warm_home.mkdir()
         shutil.copy(cold_home / CACHE_FILE, warm_home / CACHE_FILE)
+        EmbeddingCache.clear_memory()  # time the file cache, as a new process would see it
         warm = timed_ingest(warm_home)
         text = report(cold, warm, items)
     print(text)

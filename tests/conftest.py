@@ -6,6 +6,8 @@ whatever path (reader, recogniser, writer) produced it.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
@@ -23,6 +25,14 @@ from ingest.pipeline import FileResult, ingest_file
 from ingest.readers.dispatch import read_blocks
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One embedding cache for the whole run, subprocesses included, kept between local runs."""
+    del config
+    os.environ.setdefault(
+        "BUDGETQA_EMBEDDING_CACHE", str(Path(tempfile.gettempdir()) / "budgetqa-test-embeddings.sqlite3")
+    )
 FUNDS_TXT = "wansheng_2024_key_special_funds.txt"
 DEPT_TXT = "wansheng_2024_admin_office_dept_budget.txt"
 
@@ -44,10 +54,11 @@ def store(tmp_path: Path) -> Callable[..., Engine]:
 
 
 @pytest.fixture(scope="session")
-def cached_reads() -> Iterator[None]:
+def cached_reads() -> Iterator[Callable[[Path], list[Block]]]:
     """While active, the pipeline reads each sample file once per session (PDFs are slow).
 
-    Only files under data/samples are cached; they do not change during a run.
+    Only files under data/samples are cached; they do not change during a run.  The
+    fixture's value is the caching reader, for tests that look at blocks themselves.
     """
     blocks: dict[Path, list[Block]] = {}
 
@@ -61,7 +72,7 @@ def cached_reads() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("ingest.pipeline.read_blocks", read)
-        yield
+        yield read
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +101,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
         for table in m.Base.metadata.sorted_tables:
             cols = [c for c in table.columns if c.name != "ingested_at"]
-            out[table.name] = sorted(tuple(r) for r in conn.execute(select(*cols)))
+            out[table.name] = sorted((tuple(r) for r in conn.execute(select(*cols))), key=repr)
     return out
 
 

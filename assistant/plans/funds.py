@@ -108,6 +108,7 @@ def department_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     if intent.nth:
         head = f"按{BASIS_NAME[basis]}口径，{scope_word}中重点专项合计排第{intent.nth}的"
     items = []
+    draft.department_ids = [row["department_id"] for row in picked]
     for row in picked:
         funds = _dept_funds(runner, row["department_id"])
         items.append(f"{display_name(row['department'])}{_total_text(row, basis)}万元（{len(funds)}项）")
@@ -152,6 +153,7 @@ def fund_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     if intent.k > 1:
         label = f"{'前' if intent.descending else '后'}{len(picked)}"
     items = [f"{f.name}（{display_name(f.department)}）{fund_amounts(f, basis)}" for f in picked]
+    draft.fund_ids = [f.id for f in picked]
     draft.lines.append(f"按{BASIS_NAME[basis]}口径，{where}单个专项预算{label}的是" + "；".join(items) + "。")
     for f in picked:
         draft.cite(*f.rows())

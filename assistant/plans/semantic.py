@@ -22,7 +22,10 @@ from assistant.vocabulary import display_name
 # reach lexical 0.18-0.55 / dense 0.865-0.92), or both moderately high together.
 _CLEAR = {"lexical": 0.25, "dense": 0.875}
 _TOGETHER = {"lexical": 0.15, "dense": 0.86}
-_ASKING = re.compile(r"是哪个专项|哪个专项|哪个项目|什么专项|哪一项|从哪出|从哪里出|在哪个|的钱|的经费|出的|[？?]")
+_TIE = 0.02
+_ASKING = re.compile(
+    r"的?是?(?:哪个|什么|哪一个|哪一)(?:专项|项目|项)|从哪里?出|在哪个|的钱|的经费|出的|[？?]"
+)
 _SECOND_PART = re.compile(r"[？?](.+)$")
 
 
@@ -39,27 +42,37 @@ def _relevant(match) -> bool:
     return len(sims) > 1 and all(sims.get(n, 0.0) >= f for n, f in _TOGETHER.items())
 
 
+def _decide(matches: list):
+    """The best match; when fused scores are nearly tied, the meaning model's similarity decides,
+    because near ties come from word overlap that a paraphrase does not share."""
+    top = matches[0].score
+    close = [mt for mt in matches if mt.score >= top - _TIE]
+    return max(close, key=lambda mt: (mt.similarity or {}).get("dense", mt.score))
+
+
 def by_meaning(intent: Intent, index: Searcher, runner: Runner, draft: Draft) -> bool:
     """Resolve the fund the question describes, then answer its budget (and indicator) facts."""
     first = _SECOND_PART.split(intent.question)[0]
     query = _ASKING.sub("", first) or intent.question
     matches = [mt for mt in index.search(query, k=3, entities={"fund"}) if mt.fund_id]
-    if not matches or not _relevant(matches[0]):
+    if not matches:
         return False
-    best = matches[0]
+    best = _decide(matches)
+    if not _relevant(best):
+        return False
     rows = fund_facts.load(runner, [best.fund_id])
     if not rows:
         return False
     fund = rows[0]
     snippet = best.text if len(best.text) <= 80 else best.text[:80] + "…"
     draft.lines.append(
-        f"最相关的是{fund.name}（{display_name(fund.department)}）：其绩效目标表写道“{snippet}”。"
+        f"最相关的是{fund.name}（{display_name(fund.department)}），匹配到其{best.field_label}“{snippet}”。"
         f"该专项2024年预算{fund_amounts(fund)}。")
     draft.cite(best.source_row_id, *fund.rows())
     if intent.wants_indicator or _SECOND_PART.search(intent.question):
         fund_facts.indicators(fund, intent, runner, draft)
     if len(matches) > 1:
-        others = "、".join(mt.name for mt in matches[1:])
+        others = "、".join(mt.name for mt in matches if mt is not best)
         draft.lines.append(f"（其他可能相关的专项：{others}。）")
     draft.fund_ids = [fund.id]
     return True
