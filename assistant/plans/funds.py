@@ -11,8 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from assistant.answer import Answer
-from assistant.format import amount, computed, percent
+from assistant.format import amount, computed, percent, places
 from assistant.intent import Intent
 from assistant.plans.fund_data import (
     BASIS_NAME,
@@ -51,9 +50,15 @@ def _dept_rows(runner: Runner, ids: set[int] | None) -> list[dict]:
     return runner.rows(department_totals(ids))
 
 
-def _total_text(row: dict, basis: str) -> str:
-    return computed(row[f"{basis}_total"], ["0.0"]) if basis == CATALOG else amount(
-        row[f"{basis}_total"], 2)
+def _precision(runner: Runner) -> dict[str, int]:
+    """Decimals each basis writes (the catalog's 1,086.6 → 1; forms' 1086.61 → 2), for totals."""
+    rows = runner.cached("fund_amount_texts", select(m.Fund.catalog_amount_text, m.Fund.table_amount_text))
+    return {CATALOG: max((places(r[0]) for r in rows), default=0),
+            TABLE: max((places(r[1]) for r in rows), default=0)}
+
+
+def _total_text(runner: Runner, row: dict, basis: str) -> str:
+    return amount(row[f"{basis}_total"], _precision(runner)[basis])
 
 
 def _dept_funds(runner: Runner, department_id: int) -> list[FundRow]:
@@ -90,7 +95,7 @@ def department_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
             parts = "+".join(f.text(basis) for f in funds)
             draft.lines.append(
                 f"按{BASIS_NAME[basis]}口径，{display_name(dept.name)}的重点专项合计"
-                f"{_total_text(row, basis)}万元（{len(funds)}项：{parts}），在{scope_word}"
+                f"{_total_text(runner, row, basis)}万元（{len(funds)}项：{parts}），在{scope_word}"
                 f"（共{len(rows)}个）中排第{pos}。"
             )
             other = TABLE if basis == CATALOG else CATALOG
@@ -111,17 +116,19 @@ def department_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     draft.department_ids = [row["department_id"] for row in picked]
     for row in picked:
         funds = _dept_funds(runner, row["department_id"])
-        items.append(f"{display_name(row['department'])}{_total_text(row, basis)}万元（{len(funds)}项）")
+        total = _total_text(runner, row, basis)
+        items.append(f"{display_name(row['department'])}{total}万元（{len(funds)}项）")
         draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
     draft.lines.append(head + ("是" if len(items) == 1 else f"前{len(items)}个是") + "；".join(items) + "。")
     if len(rows) > len(picked) and intent.nth is None:
         nxt = rows[len(picked)]
-        draft.lines.append(f"其次是{display_name(nxt['department'])}{_total_text(nxt, basis)}万元。")
+        draft.lines.append(f"其次是{display_name(nxt['department'])}{_total_text(runner, nxt, basis)}万元。")
     other = TABLE if basis == CATALOG else CATALOG
     alt = sorted(rows, key=lambda r: r[f"{other}_total"] or 0, reverse=intent.descending)
     alt_pick = alt[: len(picked)] if intent.nth is None else alt[intent.nth - 1 : intent.nth]
     if [r["department_id"] for r in alt_pick] != [r["department_id"] for r in picked]:
-        names = "、".join(f"{display_name(r['department'])}{_total_text(r, other)}万元" for r in alt_pick)
+        names = "、".join(
+            f"{display_name(r['department'])}{_total_text(runner, r, other)}万元" for r in alt_pick)
         draft.lines.append(f"若按{BASIS_NAME[other]}口径，则是{names}。")
 
 
@@ -168,8 +175,8 @@ def fund_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
 def fund_amounts(f: FundRow, basis: str = CATALOG) -> str:
     """A fund's figure; both figures when catalog and form disagree."""
     if f.differs():
-        return (f"目录{f.catalog_text}万元、绩效目标表{f.table_text}万元（两者不一致，"
-                f"相差{computed(abs(f.catalog_amount - f.table_amount), [f.catalog_text, f.table_text])}万元）")
+        gap = computed(abs(f.catalog_amount - f.table_amount), [f.catalog_text, f.table_text])
+        return f"目录{f.catalog_text}万元、绩效目标表{f.table_text}万元（两者不一致，相差{gap}万元）"
     if f.catalog_text and f.table_text:
         return f"{f.text(basis)}万元（目录{f.catalog_text}，绩效目标表{f.table_text}）"
     return f"{f.text(basis)}万元"
@@ -180,51 +187,45 @@ def _fund_dict(f: FundRow) -> dict:
             "绩效目标表金额": f.table_text}
 
 
+def _sum(funds: list[FundRow], basis: str) -> tuple[Decimal, list[str]]:
+    """Total on a basis and the figures it was added from (their decimals set the result's)."""
+    return sum((f.amount(basis) or 0 for f in funds), Decimal(0)), [f.text(basis) for f in funds]
+
+
+def _other(basis: str) -> str:
+    return TABLE if basis == CATALOG else CATALOG
+
+
 def totals(intent: Intent, runner: Runner, draft: Draft) -> None:
-    """加起来 / 合计 / 几个专项 for named departments, a group, or everything."""
+    """加起来 / 合计 / 几个专项 for named departments, a group, or everything; both bases shown."""
     basis = _basis(intent)
-    scope = _scope_ids(intent)
     if intent.group and not intent.departments:
         groups = [(intent.group[0], {d.id for d in intent.group[1]})]
     elif intent.departments:
         groups = [(display_name(d.name), {d.id}) for d in intent.departments]
     else:
         groups = [("全区", None)]
-    grand_cat, grand_tab, texts_cat, texts_tab = Decimal(0), Decimal(0), [], []
+    everything: list[FundRow] = []
     for label, ids in groups:
         funds = fetch_funds(runner, *([m.Fund.department_id.in_(ids)] if ids else []))
         if not funds:
             draft.lines.append(f"{label}没有重点专项。")
             continue
-        cat = sum((f.amount(CATALOG) or 0 for f in funds), Decimal(0))
-        tab = sum((f.amount(TABLE) or 0 for f in funds), Decimal(0))
-        grand_cat, grand_tab = grand_cat + cat, grand_tab + tab
-        ctexts = [f.text(CATALOG) for f in funds]
-        ttexts = [f.text(TABLE) for f in funds]
-        texts_cat += ctexts
-        texts_tab += ttexts
+        everything += funds
         listing = "、".join(f"{f.name}{f.text(basis)}" for f in funds) if len(funds) <= 12 else ""
-        line = f"{label}共有{len(funds)}个重点专项"
-        line += f"，按{BASIS_NAME[basis]}口径合计{computed(cat if basis == CATALOG else tab, ctexts if basis == CATALOG else ttexts)}万元"
-        if listing:
-            line += f"（{listing}）"
-        if computed(cat, ctexts) != computed(tab, ctexts) and (cat - tab).copy_abs() > Decimal("0.05"):
-            other_total = tab if basis == CATALOG else cat
-            other = TABLE if basis == CATALOG else CATALOG
-            line += f"；按{BASIS_NAME[other]}口径合计{computed(other_total, ttexts if other == TABLE else ctexts)}万元"
-        elif basis == CATALOG and any(f.table_text for f in funds):
-            line += f"（绩效目标表口径合计{computed(tab, ttexts)}万元）"
-        draft.lines.append(line + "。")
-        for f in funds:
-            draft.cite(f.catalog_row_id if basis == CATALOG else f.table_row_id)
+        draft.lines.append(
+            f"{label}共有{len(funds)}个重点专项，按{BASIS_NAME[basis]}口径合计"
+            f"{computed(*_sum(funds, basis))}万元" + (f"（{listing}）" if listing else "")
+            + f"；按{BASIS_NAME[_other(basis)]}口径合计{computed(*_sum(funds, _other(basis)))}万元。")
+        draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
         draft.rows += [_fund_dict(f) for f in funds]
         draft.chart += [(f.name, float(f.amount(basis) or 0)) for f in funds]
-    if len(groups) > 1:
+    if len(groups) > 1 and everything:
         draft.lines.append(
-            f"以上{len(groups)}个部门合计{computed(grand_cat, texts_cat)}万元（目录口径），"
-            f"绩效目标表口径合计{computed(grand_tab, texts_tab)}万元。")
+            f"以上{len(groups)}个部门合计{computed(*_sum(everything, basis))}万元"
+            f"（{BASIS_NAME[basis]}口径），{BASIS_NAME[_other(basis)]}口径合计"
+            f"{computed(*_sum(everything, _other(basis)))}万元。")
     draft.chart_title = "专项预算（万元）"
-    del scope
 
 
 def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
@@ -245,7 +246,7 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
         within = [m.Fund.department_id.in_(scope)] if scope else []
         for b in (basis, TABLE if basis == CATALOG else CATALOG):
             n = runner.rows(count_where(threshold_clause(op, value, b), *within))[0]
-            count = list(n.values())[0]
+            count = next(iter(n.values()))
             if b == basis:
                 funds = fetch_funds(runner, threshold_clause(op, value, b), *within)
                 draft.lines.append(f"按{BASIS_NAME[b]}口径，预算{OP_WORDS[op]}{value}万元的重点专项共{count}个。")
@@ -281,7 +282,7 @@ def share(intent: Intent, runner: Runner, draft: Draft) -> None:
         draft.lines.append(
             f"按{BASIS_NAME[basis]}口径，{label}的重点专项合计{computed(part, texts)}万元"
             f"（{'+'.join(texts)}），占全区{whole['funds']}个重点专项合计"
-            f"{computed(denominator, ['0.0'])}万元的{percent(part, denominator)}。")
+            f"{amount(denominator, _precision(runner)[basis])}万元的{percent(part, denominator)}。")
         draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
     draft.rows = [whole]
 
@@ -336,9 +337,9 @@ def compare(intent: Intent, runner: Runner, draft: Draft) -> None:
         hi, lo = rows
         diff = (hi["catalog_total"] or 0) - (lo["catalog_total"] or 0)
         draft.lines.append(
-            f"按专项资金目录口径：{display_name(hi['department'])}{_total_text(hi, CATALOG)}万元，"
-            f"{display_name(lo['department'])}{_total_text(lo, CATALOG)}万元，"
-            f"前者多{computed(diff, ['0.0'])}万元。")
+            f"按专项资金目录口径：{display_name(hi['department'])}{_total_text(runner, hi, CATALOG)}万元，"
+            f"{display_name(lo['department'])}{_total_text(runner, lo, CATALOG)}万元，"
+            f"前者多{amount(diff, _precision(runner)[CATALOG])}万元。")
         for r in rows:
             draft.cite(*[f.catalog_row_id for f in _dept_funds(runner, r["department_id"])])
         draft.rows = rows
