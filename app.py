@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,34 +24,38 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from sqlalchemy import Engine
 
 from assistant.answer import Answer
 from assistant.presenting import (
     CHART_LABEL,
     CHART_VALUE,
     CITATION_HEADERS,
+    FINDING_HEADERS,
     chart_frame,
+    chart_title,
     citation_rows,
     engine_name,
     export_rows,
+    finding_rows,
     rows_frame,
     sql_text,
 )
 from assistant.service import Assistant, Conversation
-from db.engine import make_engine
-from db.vector import VectorIndex
-from ingest.pipeline import IndexHook, document_count, ingest_paths
+from ingest.pipeline import document_count, ingest_paths
 from ingest.readers.dispatch import SUPPORTED
+from ingest.reconcile import render_text, run_checks
 
 log = logging.getLogger(__name__)
 
+# one of each kind the engine answers: ranking, count, lowest, lookup, department budget, meaning
 EXAMPLES = [
     "哪个部门的专项预算最多",
     "卫健局有几个专项？",
-    "各镇街的专项预算总额排名",
+    "镇街里面专项总额最少的是哪个？",
     "办公用房管理专项今年预算多少？",
-    "500万元及以上的专项一共有多少个？",
-    "组织部的两个专项加起来一共多少钱？",
+    "管理委员会办公室的三公经费是多少？",
+    "哪个项目管污水处理设施？",
 ]
 # Reads are short SQL queries under the GIL: a handful in flight keeps every
 # visitor's latency fair without piling threads onto two CPU cores.
@@ -57,7 +63,6 @@ CHAT_CONCURRENCY = 8
 # Characters per streamed chunk and the pause between chunks: fast enough not to
 # slow a reader down, slow enough that the answer visibly arrives.
 STREAM_CHUNK, STREAM_PAUSE = 6, 0.02
-NO_RETRIEVAL = "未启用"
 
 THEME = gr.themes.Soft(
     primary_hue="blue",
@@ -69,19 +74,15 @@ CSS = """
 .gradio-container { max-width: 1480px !important; }
 #status { color: var(--body-text-color-subdued); }
 #examples button { flex: 0 0 auto !important; min-width: 0 !important; }
-.zh-table td, .zh-table td * { font-family: var(--font) !important; font-size: 14px; line-height: 1.55; }
+.zh-table .table-wrap * { font-family: var(--font) !important; font-size: 14px; line-height: 1.55; }
 """
 
 
 class ChatPage:
     """The page's handlers and layout over one shared ``Assistant``."""
 
-    def __init__(
-        self, assistant: Assistant, hook: IndexHook | None = None, retrieval: str = NO_RETRIEVAL
-    ) -> None:
+    def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self.hook = hook
-        self.retrieval = retrieval
         # answer downloads live until the process exits; Gradio copies them into its own cache
         self._exports = tempfile.TemporaryDirectory(prefix="budgetqa-exports-")
 
@@ -91,7 +92,7 @@ class ChatPage:
         """The line under the title: what is loaded and which engine and retrieval answer."""
         return (
             f"已导入 {document_count(self.assistant.engine)} 份文件　·　"
-            f"回答方式：{engine_name(self.assistant.mode)}　·　检索：{self.retrieval}"
+            f"回答方式：{engine_name(self.assistant.mode)}　·　检索：{self.assistant.retrieval_mode()}"
         )
 
     def _ask(self, question: str, conversation: Conversation) -> Answer:
@@ -116,7 +117,7 @@ class ChatPage:
         return {
             "meta": meta,
             "citations": citation_rows(answer),
-            "chart": gr.BarPlot(value=chart, title=answer.chart_title or "图表", visible=chart is not None),
+            "chart": gr.BarPlot(value=chart, title=chart_title(answer), visible=chart is not None),
             "rows": rows_frame(answer),
             "csv": gr.DownloadButton(value=files[0] if files else None, visible=files is not None),
             "xlsx": gr.DownloadButton(value=files[1] if files else None, visible=files is not None),
@@ -126,8 +127,8 @@ class ChatPage:
     def respond(self, message: str, conversation: Conversation) -> Iterator[dict[str, Any]]:
         """Stream one answer into the chat, then fill the side panel.
 
-        Yields ``{name: value}`` dicts; ``build`` maps names to components, so
-        the streamed chunks touch only the chat and the panel updates once.
+        Yields ``{name: value}`` dicts (the layout maps names to components), so
+        the streamed chunks touch only the chat and the side panel updates once.
         """
         question = (message or "").strip()
         if not question:
@@ -153,7 +154,7 @@ class ChatPage:
             return "请先选择要导入的文件。", self.status()
         progress(0, desc="准备导入…")
         results = ingest_paths(
-            self.assistant.engine, [Path(f) for f in files], hook=self.hook,
+            self.assistant.engine, [Path(f) for f in files], hook=self.assistant.index,
             progress=lambda items: progress.tqdm(items, desc="正在导入", unit="个文件"),
         )
         self.assistant.refresh()
@@ -162,21 +163,31 @@ class ChatPage:
         head = f"**共 {len(results)} 个文件，成功 {len(results) - failed} 个，失败 {failed} 个。**"
         return "\n".join([head, "", *lines]), self.status()
 
+    def check(self) -> tuple[str, list[list[str]], str]:
+        """The ``budgetqa check`` report: its headline, one row per finding, and the full text."""
+        findings = run_checks(self.assistant.engine)
+        text = render_text(findings)
+        headline = text.partition("\n")[0]
+        return f"**{headline}**", finding_rows(findings), text
+
     # ---- layout ---------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
         """The Blocks layout and its events."""
-        with gr.Blocks(title="预算问答助手", analytics_enabled=False) as demo:
+        # delete_cache: uploads and downloads Gradio keeps are removed after a day, checked hourly,
+        # so a server left running for months does not fill its disk
+        with gr.Blocks(title="预算问答助手", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
             conversation = gr.State(Conversation())
             gr.Markdown("# 预算问答助手\n用中文提问，答案中的每个数字都附原始文件出处。")
-            status = gr.Markdown(self.status(), elem_id="status")
+            # filled on page load, not here: the vector index may still be opening while the page starts
+            status = gr.Markdown("正在读取资料库…", elem_id="status")
             with gr.Tabs():
                 with gr.Tab("问答"):
                     self._chat_tab(conversation)
                 with gr.Tab("导入文件"):
                     self._upload_tab(status)
                 with gr.Tab("数据核对"):
-                    gr.Markdown("核对功能尚未接入。")
+                    self._check_tab()
             # the hidden pair only carries the /chat API; the page itself uses the events above
             api_in = gr.Textbox(visible=False)
             api_out = gr.Textbox(visible=False)
@@ -190,15 +201,15 @@ class ChatPage:
             with gr.Column(scale=5):
                 chat = gr.Chatbot(
                     label="对话", height=560, layout="bubble", feedback_options=None, buttons=["copy"],
-                    placeholder="在下方输入问题，或点击示例问题。",
+                    placeholder="在下方输入问题，或点击示例问题；可以接着追问，如“那它的联系人呢？”",
                 )
-                with gr.Row():
-                    message = gr.Textbox(
-                        show_label=False, placeholder="例如：哪个部门的专项预算最多？", scale=6,
-                        submit_btn="提问", autofocus=True, container=False,
-                    )
-                    clear = gr.Button("清空对话", scale=1, min_width=96, variant="secondary")
-                gr.Markdown("**示例问题**（点击即问）")
+                message = gr.Textbox(
+                    label="问题", show_label=False, placeholder="例如：哪个部门的专项预算最多？",
+                    submit_btn="提问", autofocus=True,
+                )
+                with gr.Row(equal_height=True):
+                    gr.Markdown("**示例问题**（点击即问）")
+                    clear = gr.Button("新对话", size="sm", variant="secondary", scale=0, min_width=96)
                 with gr.Row(elem_id="examples"):
                     examples = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
             with gr.Column(scale=6):
@@ -235,7 +246,7 @@ class ChatPage:
         message.submit(respond, [message, conversation], outputs, api_visibility="private")
         for button in examples:
             button.click(respond, [button, conversation], outputs, api_visibility="private")
-        # both the button and the chat's own bin icon start a new conversation, context included
+        # "新对话" and the chat's own bin icon (清空对话) both forget the follow-up context too
         clear.click(
             lambda: (Conversation(), [], ""), None, [conversation, chat, message],
             api_visibility="private", queue=False,
@@ -248,19 +259,42 @@ class ChatPage:
             f"支持的格式：{'、'.join(SUPPORTED)}。同名文件内容有变化时替换旧版本，内容相同则不重复导入。"
         )
         files = gr.File(label="选择文件", file_count="multiple", file_types=list(SUPPORTED), type="filepath")
-        start = gr.Button("开始导入", variant="primary")
-        result = gr.Markdown()
+        with gr.Row():
+            start = gr.Button("开始导入", variant="primary", scale=0, min_width=160)
+        result = gr.Markdown(min_height=80)
         # one ingestion at a time: the store takes one writer, and two uploads of the
-        # same file name must not race to replace each other
-        start.click(self.ingest, files, [result, status], concurrency_limit=1, api_visibility="private")
+        # same file name must not race to replace each other; the bar shows where results will appear
+        start.click(
+            self.ingest, files, [result, status], concurrency_limit=1, show_progress_on=result,
+            api_visibility="private",
+        )
+
+    def _check_tab(self) -> None:
+        """The reconciliation report of everything stored, the same as ``budgetqa check``."""
+        gr.Markdown(
+            "逐条核对已导入文件：目录与绩效目标表金额、名称、部门写法、指标权重与单位、合计数等。"
+            "每条问题附原文出处。"
+        )
+        with gr.Row():
+            start = gr.Button("开始核对", variant="primary", scale=0, min_width=160)
+        headline = gr.Markdown()
+        table = gr.Dataframe(
+            headers=FINDING_HEADERS, label="核对结果", interactive=False, wrap=True, max_height=640,
+            column_widths=["8%", "18%", "44%", "30%"], elem_classes="zh-table",
+        )
+        with gr.Accordion("文本报告（与 budgetqa check 相同）", open=False):
+            text = gr.Textbox(label="报告全文", lines=20, max_lines=40, buttons=["copy"])
+        start.click(self.check, None, [headline, table, text], api_visibility="private")
 
 
-def serve(host: str, port: int) -> None:
+def serve(engine: Engine, host: str, port: int) -> None:
     """Serve the page until interrupted; uploads go into the SQL store and the vector index together."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    engine = make_engine()
-    index = VectorIndex(engine)
-    demo = ChatPage(Assistant(engine), hook=index, retrieval=index.mode).build()
+    assistant = Assistant(engine)
+    # the first answer opens the vector index and loads the vocabulary and word segmenter;
+    # do it while Gradio starts so the first visitor does not wait for it
+    threading.Thread(target=assistant.ask, args=(EXAMPLES[0], Conversation()), daemon=True).start()
+    demo = ChatPage(assistant).build()
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
     print(f"问答页面：http://{host}:{port}", flush=True)
     demo.launch(
@@ -279,4 +313,6 @@ def _messages(history: list[tuple[str, str]]) -> list[dict[str, str]]:
 
 
 if __name__ == "__main__":
-    serve("127.0.0.1", int(os.environ.get("BUDGETQA_PORT", "7860")))
+    import cli  # `python app.py [--port N] [--samples DIR]` is `budgetqa serve`: one way to start
+
+    sys.exit(cli.main(["serve", *sys.argv[1:]]))

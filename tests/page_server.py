@@ -14,23 +14,36 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"  # git-ignored: screenshots, reports, caches of test runs
+# Dense vectors of the test corpus, kept between runs (git-ignored) and shared by the page
+# and load tests: only the first run on a machine pays for embedding the samples.
+TEST_EMBEDDINGS = ARTIFACTS / "embedding_cache.sqlite3"
 
 
-def _env(home: Path) -> dict[str, str]:
-    """The environment of a server on ``home`` alone: no shared database or vector server."""
-    env = {k: v for k, v in os.environ.items() if k not in ("BUDGETQA_DB_URL", "BUDGETQA_CHROMA_URL")}
+def environment(home: Path, embedding_cache: Path | None = None) -> dict[str, str]:
+    """The environment of a server on ``home`` alone: no shared database or vector server.
+
+    ``embedding_cache`` lets test servers share the dense model's vectors (embedding the
+    samples costs about a minute and a half of CPU); ``None`` keeps the cache inside
+    ``home``, which is what a cold start on a fresh machine sees.
+    """
+    drop = ("BUDGETQA_DB_URL", "BUDGETQA_CHROMA_URL", "BUDGETQA_EMBEDDING_CACHE")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(BUDGETQA_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    if embedding_cache is not None:
+        env["BUDGETQA_EMBEDDING_CACHE"] = str(embedding_cache)
     return env
 
 
-def ingest(home: Path, *paths: Path) -> None:
-    """Fill ``home``'s store with the CLI, exactly as a user would before serving."""
+def ingest(env: dict[str, str], *paths: Path) -> None:
+    """Fill the store with the CLI, exactly as a user would before serving."""
     subprocess.run(
-        [sys.executable, "-m", "cli", "ingest", *map(str, paths)], cwd=ROOT, env=_env(home), check=True,
+        [sys.executable, "-m", "cli", "ingest", *map(str, paths)], cwd=ROOT, env=env, check=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
@@ -61,18 +74,18 @@ class Server:
             self.process.wait()
 
 
-def start(home: Path, samples: Path | None = None, timeout: float = 180.0) -> Server:
+def start(env: dict[str, str], samples: Path | None = None, timeout: float = 600.0) -> Server:
     """Start ``python -m cli serve`` on a free port and poll its page until HTTP 200."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     cmd = [sys.executable, "-m", "cli", "serve", "--port", str(port)]
     if samples is not None:
         cmd += ["--samples", str(samples)]
-    home.mkdir(parents=True, exist_ok=True)
-    log = home / "serve.log"
+    log = Path(env["BUDGETQA_HOME"]) / "serve.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     with log.open("w") as out:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=_env(home), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(url, process, log, 0.0)
     while time.perf_counter() - began < timeout:
         if process.poll() is not None:
@@ -87,3 +100,18 @@ def start(home: Path, samples: Path | None = None, timeout: float = 180.0) -> Se
         time.sleep(0.1)
     server.stop()
     raise TimeoutError(f"{timeout:.0f} 秒内页面没有响应：\n{log.read_text()[-3000:]}")
+
+
+def serving(home: Path, *documents: Path) -> Iterator[Server]:
+    """For a module fixture: a server on ``home`` holding ``documents``, stopped afterwards.
+
+    The documents go in through ``budgetqa ingest`` first, as a user would load
+    them, and the test servers share ``TEST_EMBEDDINGS``.
+    """
+    env = environment(home, TEST_EMBEDDINGS)
+    ingest(env, *documents)
+    server = start(env)
+    try:
+        yield server
+    finally:
+        server.stop()

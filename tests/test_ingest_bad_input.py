@@ -72,13 +72,13 @@ def test_blank_text_file(store, good, tmp_path):
 def test_binary_file_named_pdf(store, good, tmp_path):
     bad = tmp_path / "预算.pdf"
     bad.write_bytes(bytes(range(256)) * 64)
-    fails_alone(store, bad, good, "PDF")
+    fails_alone(store, bad, good, "不是有效的 PDF 文件")
 
 
 def test_truncated_xlsx(store, good, samples, tmp_path):
     bad = tmp_path / "截断.xlsx"
     bad.write_bytes((samples / "wansheng_2024_admin_office_dept_budget.xlsx").read_bytes()[:3000])
-    fails_alone(store, bad, good, "Excel")
+    fails_alone(store, bad, good, "Excel 文件已损坏或不完整")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".doc"])

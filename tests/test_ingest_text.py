@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 import db.store
 from db import models as m
 from ingest.pipeline import ADDED, REPLACED, UNCHANGED, ingest_file
-from ingest.readers.dispatch import read_blocks
 from ingest.recognisers import dept_budget
 from ingest.recognisers.dispatch import recognise
 
@@ -30,7 +29,8 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def raw_lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").splitlines()
+    """The file's lines as an editor numbers them (the exports use \\n line ends)."""
+    return path.read_text(encoding="utf-8").split("\n")
 
 
 def raw_cells(line: str) -> list[str]:
@@ -126,8 +126,8 @@ def test_every_indicator_row_of_the_raw_text_is_stored(ingested, samples, file_n
     assert stored == sorted(g for g in groups if g)
 
 
-def test_department_document_has_all_16_standard_tables(dept_store, samples):
-    doc = recognise(read_blocks(samples / DEPT_TXT), DEPT_TXT)
+def test_department_document_has_all_16_standard_tables(dept_store, samples, cached_reads):
+    doc = recognise(cached_reads(samples / DEPT_TXT), DEPT_TXT)
     standard = [name for _, name, _ in sorted(dept_budget.STANDARD_TABLES, key=lambda t: t[0])]
     assert doc.kind == "dept_budget"
     assert doc.tables_found == standard
@@ -159,6 +159,19 @@ def test_every_fact_links_to_the_source_line_it_was_read_from(ingested, samples,
     for name, fmt, line, text in rows:
         assert (name, fmt) == (file_name, "txt")
         assert line is not None and lines[line - 1] == text
+
+
+def test_line_numbers_count_newlines_as_editors_do(store, tmp_path):
+    """Windows line ends and a page break (form feed) from an export must not shift line numbers."""
+    lines = ["关于报送需求的通知", "", "请各科室按时报送。", "\f第二页：逾期按上季度数量安排。",
+             "品名\t数量", "大米\t20"]
+    path = tmp_path / "通知.txt"
+    path.write_bytes("\r\n".join(lines).encode("gb18030"))
+    engine = store()
+    assert ingest_file(engine, path).status == ADDED
+    with Session(engine) as s:
+        stored = dict(s.execute(select(m.SourceRow.line, m.SourceRow.text)).all())
+    assert stored == {n: text for n, text in enumerate(lines, start=1) if text.strip()}
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(store, samples):
@@ -253,5 +266,5 @@ def test_bom_and_gb18030_exports_give_the_same_records(ingested, store, samples,
     assert table_counts(engine) == table_counts(ingested(file_name)[0])
     with Session(engine) as s:
         rows = s.execute(select(m.SourceRow.line, m.SourceRow.text)).all()
-    lines = text.splitlines()
+    lines = text.split("\n")
     assert all(lines[line - 1] == row_text for line, row_text in rows)

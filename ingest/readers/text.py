@@ -22,6 +22,7 @@ _TAG = re.compile(r"</?(?:b|p|br|strong|span|div)\s*/?>", re.I)
 _MATH = {r"\geq": "≥", r"\leq": "≤", r"\%": "%", r"\times": "×"}
 _MATH_SPAN = re.compile(r"<math>(.*?)</math>|\$(.*?)\$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_NEWLINE = re.compile(r"\r\n|[\r\n]")
 
 
 def decode(data: bytes) -> str:
@@ -61,7 +62,9 @@ def read_text(path: Path) -> list[Block]:
         raise ReaderError("文件为空")
     blocks: list[Block] = []
     table: Table | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # lines as editors number them: str.splitlines() would also break at form feeds
+    # (page breaks in exports), vertical tabs and U+2028, shifting every cited line number
+    for number, raw in enumerate(_NEWLINE.split(text), start=1):
         loc = Location(source=path.name, fmt=path.suffix.lower().lstrip("."), line=number)
         if "\t" in raw:
             cells = [clean_cell(strip_markup(c)) for c in raw.rstrip("\r\n").split("\t")]

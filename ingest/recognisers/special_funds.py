@@ -40,6 +40,7 @@ _PHONE = re.compile(r"^联系电话[:：]\s*(.*)$")
 _TOTAL = re.compile(r"涉及预算资金\s*([\d,]+(?:\.\d+)?)\s*万元")
 _FORM_LABELS = {"项目名称", "主管部门", "项目概况", "当年绩效目标", "绩效指标"}
 _FUZZY_MIN = 60
+_BODY_START = re.compile(r"^(编表说明|说明|目录)$|。$")
 
 
 def _catalog_header(row: Row) -> dict[str, int] | None:
@@ -200,10 +201,16 @@ def _stated_total(blocks: list[Block], year: int | None) -> list[StatedFact]:
 
 
 def _title(blocks: list[Block]) -> str:
-    """The cover text before the first heading, which is how compilations name themselves."""
+    """The cover text, which is how compilations name themselves.
+
+    The cover ends at the first heading, or, in formats without heading marks (PDF),
+    at the first section title (编表说明, 目录) or sentence of prose.
+    """
     parts = []
     for block in blocks:
         if not isinstance(block, Paragraph) or block.heading:
+            break
+        if _BODY_START.search(label(block.text)):
             break
         if not re.fullmatch(r"\d{4}年\d{1,2}月", block.text):
             parts.append(block.text)
