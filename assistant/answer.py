@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest.blocks import place
+
 ENGINE_RULES = "rules"
 ENGINE_LLM = "llm"
 
@@ -27,16 +29,7 @@ class Citation:
 
     def location(self) -> str:
         """Chinese location label for tables in the page and the terminal."""
-        parts = []
-        if self.page is not None:
-            parts.append(f"第{self.page}页")
-        if self.sheet:
-            parts.append(self.sheet)
-        if self.line is not None:
-            parts.append(f"第{self.line}行")
-        elif self.row is not None:
-            parts.append(f"第{self.row}行")
-        return " ".join(parts)
+        return place(self.line, self.page, self.sheet, self.row)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -29,18 +29,19 @@ class Location:
     sheet: str | None = None
     row: int | None = None
 
-    def label(self) -> str:
-        """A short Chinese description for messages and the UI."""
-        parts: list[str] = []
-        if self.page is not None:
-            parts.append(f"第{self.page}页")
-        if self.sheet:
-            parts.append(self.sheet)
-        if self.line is not None:
-            parts.append(f"第{self.line}行")
-        elif self.row is not None:
-            parts.append(f"第{self.row}行")
-        return f"{self.source} " + " ".join(parts) if parts else self.source
+
+def place(line: int | None, page: int | None, sheet: str | None, row: int | None) -> str:
+    """"第3页 第5行" / "表三 第7行" / "第12行": one wording for every format's location."""
+    parts: list[str] = []
+    if page is not None:
+        parts.append(f"第{page}页")
+    if sheet:
+        parts.append(sheet)
+    if line is not None:
+        parts.append(f"第{line}行")
+    elif row is not None:
+        parts.append(f"第{row}行")
+    return " ".join(parts)
 
 
 @dataclass
