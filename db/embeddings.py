@@ -167,6 +167,7 @@ class EmbeddingCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)  # a configured cache folder may not exist yet
         with self._connect() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB)")
 
