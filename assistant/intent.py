@@ -56,6 +56,7 @@ _FOLLOWUP = re.compile(
     r"^(那|那么|它|他|其|这个|该|那个|还有|再|另外)|它的|其中|它们|这个专项|该专项|那个专项"
 )
 _YEAR = re.compile(r"(20\d{2})\s*年|(\d{2})年")
+_SUPERLATIVE_DEPT = re.compile(r"(?:最多|最高|最大|最少|最低)的(?:部门|单位|镇街|镇|街道)")
 _ONLY_N = re.compile(r"(?:只有|仅有|有且只有|仅)" + _CN + r"个专项")
 _SUPERLATIVE_FUND = re.compile(
     r"(?:预算|金额|钱)?(?:最高|最多|最大)的(?:那个|那项|一个)?专项|最大的专项|最大那个"
@@ -92,6 +93,7 @@ class Intent:
     wants_count: bool = False
     followup: bool = False
     superlative_fund: bool = False
+    superlative_department: bool = False
 
 
 def _years(q: str) -> list[int]:
@@ -118,6 +120,11 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     dept_ids = {d.id for d in intent.departments} or None
     fund_links = vocab.link_funds(q, dept_ids, [s for _, s in linked])
     intent.funds = [f for f, _, _ in fund_links]
+    # a department named only inside a fund's name (民政局社会救助专项) is not a filter
+    inside = [s for _, s, _ in fund_links]
+    linked = [(d, s) for d, s in linked
+              if not any(f.start <= s.start and s.end <= f.end for f in inside)]
+    intent.departments = [d for d, _ in linked]
     intent.spans = [s for _, s in linked] + [s for _, s, _ in fund_links]
     if not dept_ids and len(fund_links) == 1:
         word, members = vocab.funds_sharing(q[fund_links[0][1].start : fund_links[0][1].end])
@@ -136,6 +143,7 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     intent.wants_count = bool(_COUNT.search(q))
     intent.followup = bool(_FOLLOWUP.search(q))
     intent.superlative_fund = bool(_SUPERLATIVE_FUND.search(q))
+    intent.superlative_department = bool(_SUPERLATIVE_DEPT.search(q))
     if _TABLE_BASIS.search(q) and not intent.wants_form:
         intent.basis = "table"
     elif _CATALOG_BASIS.search(q):

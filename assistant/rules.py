@@ -18,7 +18,7 @@ from assistant.answer import Answer
 from assistant.intent import Intent, parse
 from assistant.plans import fund_facts, funds
 from assistant.plans.dept_budget import DeptBudgetPlan, department_documents, target_document
-from assistant.plans.fund_data import fetch_funds
+from assistant.plans.fund_data import department_totals, fetch_funds
 from assistant.plans.indicator_filter import indicator_filter, wants_indicator_filter
 from assistant.plans.result import Draft
 from assistant.plans.semantic import Searcher, by_meaning
@@ -66,6 +66,11 @@ class RuleEngine:
 
     # ----- routing ------------------------------------------------------------------------
     def _route(self, intent: Intent, conversation: Conversation, runner: Runner, draft: Draft) -> None:
+        if not self.vocab.funds and not self.years:
+            draft.lines.append(
+                "库中还没有任何预算文件，请先导入（命令行 budgetqa ingest，或页面的“导入文件”）。")
+            draft.understood = False
+            return
         unknown_years = [y for y in intent.years if y not in self.years]
         if unknown_years and not any(y in self.years for y in intent.years):
             have = "、".join(str(y) for y in sorted(self.years))
@@ -117,6 +122,23 @@ class RuleEngine:
             intent.departments = [self.vocab.departments[i] for i in focus.department_ids
                                   if i in self.vocab.departments]
 
+    def _superlative_department(self, intent: Intent, runner: Runner, draft: Draft) -> None:
+        """Step one of "专项最多的部门，它最大那个专项…": the department the question ranks."""
+        if intent.departments or not intent.superlative_department or not (
+            intent.superlative_fund or intent.wants_contact or intent.wants_indicator
+        ):
+            return
+        scope = {d.id for d in intent.group[1]} if intent.group else None
+        rows = runner.rows(department_totals(scope))
+        if not rows:
+            return
+        least = bool(re.search(r"(?:最少|最低)的(?:部门|单位|镇|街道)", intent.question))
+        row = rows[-1] if least else rows[0]
+        intent.departments = [self.vocab.departments[row["department_id"]]]
+        draft.lines.append(f"按专项资金目录口径，专项合计{'最少' if least else '最多'}的是"
+                           f"{display_name(row['department'])}（{row['funds']}项）。")
+        intent.superlative_fund = True
+
     def _target_funds(self, intent: Intent, runner: Runner) -> list[int]:
         """Funds a fact question is about: named ones, or a department's largest ("最高的那个专项")."""
         if intent.funds:
@@ -127,6 +149,7 @@ class RuleEngine:
         return []
 
     def _fund_facts(self, intent: Intent, runner: Runner, draft: Draft) -> bool:
+        self._superlative_department(intent, runner, draft)
         wants_facet = (intent.wants_contact or intent.wants_indicator or intent.wants_name
                        or intent.wants_form)
         if intent.op not in ("lookup", "list") and not wants_facet:

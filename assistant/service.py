@@ -65,7 +65,7 @@ class Assistant:
     def retrieval_mode(self) -> str:
         """Which retrieval mode is active, in words for the page."""
         index = self.index
-        return index.mode if index is not None else f"未启用（{self.index_error}）"
+        return index.mode if index is not None else f"未启用（向量索引无法打开：{self.index_error}）"
 
     def _rule_engine(self):
         index = self.index

@@ -165,7 +165,7 @@ class Vocabulary:
             else:
                 members = [d for d in self.departments.values() if value in d.name]
             if members:
-                return alias, members
+                return alias.replace("哪个", "各"), members
         return None
 
     # ----- funds -------------------------------------------------------------------

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from tests import load_scenario
-from tests.page_server import ROOT, TEST_EMBEDDINGS, environment, ingest, start
+from tests.page_server import ROOT, environment, ingest, start
 
 SAMPLES = ROOT / "data" / "samples"
 DOCUMENTS = ("wansheng_2024_key_special_funds.txt", "wansheng_2024_admin_office_dept_budget.txt")
@@ -30,7 +30,7 @@ def cpu_seconds(pid: int) -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="budgetqa-load-") as tmp:
-        env = environment(Path(tmp), TEST_EMBEDDINGS)
+        env = environment(Path(tmp))
         ingest(env, *(SAMPLES / name for name in DOCUMENTS))
         server = start(env)
         try:

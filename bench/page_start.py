@@ -22,7 +22,7 @@ WARM_RUNS = 3
 
 def seconds_to_page(home: Path) -> float:
     """Start ``budgetqa serve --samples`` on ``home``, wait for the page, stop; the seconds it took."""
-    server = start(environment(home), samples=SAMPLES)
+    server = start(environment(home, cold=True), samples=SAMPLES)
     server.stop()
     return server.seconds
 

@@ -19,24 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "tests" / "artifacts"  # git-ignored: screenshots, reports, caches of test runs
-# Dense vectors of the test corpus, kept between runs (git-ignored) and shared by the page
-# and load tests: only the first run on a machine pays for embedding the samples.
-TEST_EMBEDDINGS = ARTIFACTS / "embedding_cache.sqlite3"
+ARTIFACTS = ROOT / "tests" / "artifacts"  # git-ignored: screenshots and reports of test runs
 
 
-def environment(home: Path, embedding_cache: Path | None = None) -> dict[str, str]:
+def environment(home: Path, cold: bool = False) -> dict[str, str]:
     """The environment of a server on ``home`` alone: no shared database or vector server.
 
-    ``embedding_cache`` lets test servers share the dense model's vectors (embedding the
-    samples costs about a minute and a half of CPU); ``None`` keeps the cache inside
-    ``home``, which is what a cold start on a fresh machine sees.
+    The dense model's vectors stay in the machine-wide embedding cache, so test
+    servers do not embed the samples again (about a minute and a half of CPU);
+    ``cold`` gives ``home`` an empty cache of its own, as on a fresh machine.
     """
-    drop = ("BUDGETQA_DB_URL", "BUDGETQA_CHROMA_URL", "BUDGETQA_EMBEDDING_CACHE")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env = {k: v for k, v in os.environ.items() if k not in ("BUDGETQA_DB_URL", "BUDGETQA_CHROMA_URL")}
     env.update(BUDGETQA_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
-    if embedding_cache is not None:
-        env["BUDGETQA_EMBEDDING_CACHE"] = str(embedding_cache)
+    if cold:
+        env["BUDGETQA_EMBEDDING_CACHE"] = str(home / "embedding_cache.sqlite3")
     return env
 
 
@@ -105,10 +101,9 @@ def start(env: dict[str, str], samples: Path | None = None, timeout: float = 600
 def serving(home: Path, *documents: Path) -> Iterator[Server]:
     """For a module fixture: a server on ``home`` holding ``documents``, stopped afterwards.
 
-    The documents go in through ``budgetqa ingest`` first, as a user would load
-    them, and the test servers share ``TEST_EMBEDDINGS``.
+    The documents go in through ``budgetqa ingest`` first, as a user would load them.
     """
-    env = environment(home, TEST_EMBEDDINGS)
+    env = environment(home)
     ingest(env, *documents)
     server = start(env)
     try:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import select
 
-from assistant.format import amount, computed
+from assistant.format import computed
 from assistant.intent import Intent
 from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
@@ -97,6 +96,9 @@ class DeptBudgetPlan:
 
     def answer(self, intent: Intent) -> None:
         q = intent.question
+        dept = self.vocab.departments.get(self.doc.department_id or -1)
+        for name in sorted(dept.names if dept else (), key=len, reverse=True):
+            q = q.replace(name, "")  # the department's own name says nothing about which figure
         expansions = " ".join(self.vocab.term_expansions(q))
         self.draft.lines.append(f"{display_name(self.doc.department)}{self.doc.year or ''}年部门预算：")
         answered = False
@@ -119,9 +121,17 @@ class DeptBudgetPlan:
         if columns and self._column_totals(columns):
             return True
         subjects = self._subject_names(text)
+        if subjects and _CHANGE.search(whole) and not self._has_years(subjects) and self._fact(
+            text, whole, years
+        ):
+            return True  # a change the tables cannot show (one year only) but the narrative states
         if subjects and not self._facts_beat_subjects(raw, subjects):
             return self._subjects(subjects, whole, years)
         return self._fact(text, whole, years)
+
+    def _has_years(self, codes: set[str]) -> bool:
+        """Whether the tables give these subjects for more than one year."""
+        return len({ln.year for ln in self.lines if ln.subject_code in codes}) > 1
 
     def _columns(self, text: str) -> list[str]:
         """Columns of the 基本支出 tables named in the question (人员经费, 日常公用经费)."""
@@ -187,7 +197,9 @@ class DeptBudgetPlan:
                 self.draft.cite(a.source_row_id, b.source_row_id)
                 self.draft.rows += [_line_row(a), _line_row(b)]
                 continue
-            chosen = by_year.get(self.doc.year or 0) or next(iter(by_year.values()), lines[0])
+            wanted = years[0] if len(years) == 1 else self.doc.year or 0
+            chosen = by_year.get(wanted) or by_year.get(self.doc.year or 0) or next(
+                iter(by_year.values()), lines[0])
             self.draft.lines.append(
                 f"{lines[0].classification or '科目'}{code} {name}{chosen.amount_text}万元"
                 f"（{TABLE_NAMES.get(chosen.table_no, '')}{chosen.table_title}，{chosen.column}）；")
@@ -212,7 +224,7 @@ class DeptBudgetPlan:
             score = _score(f.item, text) * 2 + _score(f.topic, text) + (1 if f.change and
                                                                         _CHANGE.search(text) else 0)
             if f.amount is None and not _CHANGE.search(text):
-                score -= 1
+                continue  # a bare change ("收入预算较2023年增加…") does not answer "多少"
             if score > best_score:
                 best, best_score = f, score
         if best is None:
@@ -244,7 +256,8 @@ class DeptBudgetPlan:
 
 def _fact_text(f) -> str:
     year = f"{f.year}年" if f.year else ""
-    head = f"{year}{f.item}" + (f"{f.amount_text}{f.unit}" if f.amount is not None else "")
+    topic = "" if _score(f.topic, f.item) >= 2 else f"（{f.topic}）"
+    head = f"{year}{f.item}{topic}" + (f"{f.amount_text}{f.unit}" if f.amount is not None else "")
     if f.change == "持平":
         return head + "，与上年持平"
     if f.change:
@@ -256,5 +269,3 @@ def _line_row(b) -> dict:
     return {"表": TABLE_NAMES.get(b.table_no, b.table_no), "科目编码": b.subject_code,
             "科目名称": b.subject_name, "年度": b.year, "栏目": b.column, "金额": b.amount_text}
 
-
-__all__ = ["Decimal", "amount"]

@@ -83,7 +83,7 @@ def department_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     scope_word = f"{intent.group[0]}" if intent.group else "全部部门"
     draft.chart = [(display_name(r["department"]), float(r[f"{basis}_total"] or 0)) for r in rows]
     draft.chart_title = f"各部门重点专项合计（{BASIS_NAME[basis]}口径，万元）"
-    draft.rows = rows
+    draft.rows = [_dept_dict(r) for r in rows]
     if intent.op == "rank_position" and intent.departments:
         for dept in intent.departments:
             pos = next((i for i, r in enumerate(rows, 1) if r["department_id"] == dept.id), None)
@@ -182,6 +182,13 @@ def fund_amounts(f: FundRow, basis: str = CATALOG) -> str:
     return f"{f.text(basis)}万元"
 
 
+def _dept_dict(row: dict) -> dict:
+    """A department total as the result table and downloads show it."""
+    return {"部门": display_name(row["department"]), "部门编码": row["department_code"],
+            "专项数": row["funds"], "目录合计": row["catalog_total"],
+            "绩效目标表合计": row["table_total"]}
+
+
 def _fund_dict(f: FundRow) -> dict:
     return {"专项": f.name, "部门": display_name(f.department), "目录金额": f.catalog_text,
             "绩效目标表金额": f.table_text}
@@ -235,7 +242,7 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
         rows = runner.rows(departments_with_n_funds(intent.only_n))
         names = "、".join(display_name(r["department"]) for r in rows)
         draft.lines.append(f"按专项资金目录，只有{intent.only_n}个重点专项的部门共有{len(rows)}个：{names}。")
-        draft.rows = rows
+        draft.rows = [_dept_dict(r) for r in rows]
         by_dept = _funds_by_department(runner, [r["department_id"] for r in rows])
         for r in rows:
             draft.cite(*[f.catalog_row_id for f in by_dept[r["department_id"]]])
@@ -261,7 +268,7 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
     if intent.dept_level and not intent.departments and not intent.group:
         rows = runner.rows(department_totals())
         draft.lines.append(f"有重点专项的部门共{len(rows)}个。")
-        draft.rows = rows
+        draft.rows = [_dept_dict(r) for r in rows]
         return
     totals(intent, runner, draft)
 
@@ -277,14 +284,15 @@ def share(intent: Intent, runner: Runner, draft: Draft) -> None:
     targets += [(f.name, [m.Fund.id == f.id]) for f in intent.funds if not intent.departments]
     for label, clauses in targets:
         funds = fetch_funds(runner, *clauses)
-        part = sum((f.amount(basis) or 0 for f in funds), Decimal(0))
-        texts = [f.text(basis) for f in funds]
+        part, texts = _sum(funds, basis)
+        what = (f"{label}预算{computed(part, texts)}万元" if len(funds) == 1 and label == funds[0].name
+                else f"{label}的重点专项合计{computed(part, texts)}万元（{'+'.join(texts)}）")
         draft.lines.append(
-            f"按{BASIS_NAME[basis]}口径，{label}的重点专项合计{computed(part, texts)}万元"
-            f"（{'+'.join(texts)}），占全区{whole['funds']}个重点专项合计"
+            f"按{BASIS_NAME[basis]}口径，{what}，占全区{whole['funds']}个重点专项合计"
             f"{amount(denominator, _precision(runner)[basis])}万元的{percent(part, denominator)}。")
         draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
-    draft.rows = [whole]
+    draft.rows = [{"专项数": whole["funds"], "目录合计": whole["catalog_total"],
+                   "绩效目标表合计": whole["table_total"]}]
 
 
 def listing(intent: Intent, runner: Runner, draft: Draft) -> None:
@@ -342,7 +350,7 @@ def compare(intent: Intent, runner: Runner, draft: Draft) -> None:
             f"前者多{amount(diff, _precision(runner)[CATALOG])}万元。")
         for r in rows:
             draft.cite(*[f.catalog_row_id for f in _dept_funds(runner, r["department_id"])])
-        draft.rows = rows
+        draft.rows = [_dept_dict(r) for r in rows]
 
 
 def department_ids_of_funds(runner: Runner, fund_ids: list[int]) -> list[int]:

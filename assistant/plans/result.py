@@ -31,6 +31,8 @@ class Draft:
 
     def finish(self, question: str, runner: Runner) -> Answer:
         text = "".join(line for line in self.lines if line)
+        if text.endswith("；"):
+            text = text[:-1] + "。"
         return Answer(
             question=question,
             text=text,
