@@ -28,6 +28,7 @@ THRESHOLDS = [
     (re.compile(_NUM + r"\s*万元?以下"), "<"),
     (re.compile(r"(?:正好|恰好|刚好|等于|就是|是)\s*" + _NUM + r"\s*万"), "="),
 ]
+_RANGE = re.compile(_NUM + r"\s*万?元?\s*(?:到|至|~|～|－|-)\s*" + _NUM + r"\s*万")
 _RANK_POSITION = re.compile(r"排(?:在)?第几|第几(?:名|位)|排名(?:多少|第几|如何|怎样)|名次")
 _NTH = re.compile(r"(?:排(?:在)?|第)" + _CN + r"(?:名|位|的|大|多|高)?")
 _TOPK = re.compile(r"(?:前|最(?:多|大|高)的)" + _CN + r"(?:个|名|位|项)?")
@@ -37,7 +38,7 @@ _LEAST = re.compile(r"最(?:少|小|低)|倒数第一|垫底")
 _COUNT = re.compile(r"几个|几项|多少个|多少项|有几|几家|数量|多少家")
 _SUM = re.compile(r"加起来|一共|合计|总共|总计|共计|总额|总和|汇总|加总|总数|总预算|合起来")
 _COMPARE = re.compile(
-    r"差多少|相差|差距|差额|多多少|少多少|多出|高多少|低多少|差几|比较|对比|哪个多|哪个少|差了"
+    r"差多少|相差|差距|差额|多多少|少多少|多出|高多少|低多少|差几|比较|对比|差了|哪个.{0,4}(?:多|少|高|低|大)"
 )
 _SHARE = re.compile(r"占.*(?:比例|比重|百分之|%|多少)|占比|百分比|比重")
 _LIST = re.compile(r"哪些|哪几个|哪几项|列出|列一下|名下|有什么专项|都有|分别是")
@@ -78,7 +79,7 @@ class Intent:
     descending: bool = True
     k: int = 1
     nth: int | None = None
-    threshold: tuple[str, Decimal] | None = None
+    thresholds: list[tuple[str, Decimal]] = field(default_factory=list)  # 超过500万 / 100万到500万
     only_n: int | None = None
     basis: str | None = None  # catalog / table / None (both where they differ)
     years: list[int] = field(default_factory=list)
@@ -104,11 +105,14 @@ def _years(q: str) -> list[int]:
     return years
 
 
-def _threshold(q: str) -> tuple[str, Decimal] | None:
+def _thresholds(q: str) -> list[tuple[str, Decimal]]:
+    """Amount conditions: a range (100万到500万之间) or one bound (超过500万, 5万元及以上)."""
+    if m := _RANGE.search(q):
+        return [(">=", Decimal(m.group(1))), ("<=", Decimal(m.group(2)))]
     for pattern, op in THRESHOLDS:
         if m := pattern.search(q):
-            return op, Decimal(m.group(1))
-    return None
+            return [(op, Decimal(m.group(1)))]
+    return []
 
 
 def parse(q: str, vocab: Vocabulary) -> Intent:
@@ -131,7 +135,7 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
         if len(members) > 1:
             intent.fund_group = (word, members)
     intent.years = _years(q)
-    intent.threshold = _threshold(q)
+    intent.thresholds = _thresholds(q)
     intent.wants_contact = bool(_CONTACT.search(q))
     intent.wants_phone = bool(_PHONE.search(q))
     intent.wants_person = bool(_PERSON.search(q))
@@ -184,7 +188,7 @@ def _operation(q: str, intent: Intent) -> str:
         return "list"
     if intent.wants_count and not intent.wants_contact:
         return "count"
-    if intent.threshold:
+    if intent.thresholds:
         return "list"
     if intent.wants_sum:
         return "sum"

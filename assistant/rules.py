@@ -171,7 +171,7 @@ class RuleEngine:
             if intent.wants_name:
                 fund_facts.names(fund, runner, draft)
             if intent.wants_form or (not wants_facet and not intent.superlative_fund):
-                fund_facts.budget(fund, runner, draft)
+                fund_facts.budget(fund, runner, draft, intent.question)
             if intent.wants_contact:
                 fund_facts.contact(fund, intent, runner, draft)
             if intent.wants_indicator:
@@ -199,7 +199,7 @@ class RuleEngine:
         if op == "count":
             funds.counts(intent, runner, draft)
             return True
-        if op == "list" and (intent.departments or intent.group or intent.threshold):
+        if op == "list" and (intent.departments or intent.group or intent.thresholds):
             funds.listing(intent, runner, draft)
             return True
         if (op in ("sum", "lookup") and (intent.departments or intent.group)) or (

@@ -28,7 +28,7 @@ _CHANGE = re.compile(r"比|较|同比|增加|减少|增长|下降|涨|降|少了
 _SUBJECT_WORDS = re.compile(r"什么科目|哪些科目|哪个科目|用在|用于|用到|花在")
 _TOTAL_COLUMNS = ("总计", "合计", "小计", "预算数", "预算数/小计", "基本支出", "项目支出")
 _TABLE_PREFERENCE = (3, 5, 6, 7, 8, 9, 11, 2, 12, 1, 4, 10)
-_UNITS = {"辆": re.compile(r"辆|车"), "台（套）": re.compile(r"台|设备")}
+_UNITS = {"辆": re.compile(r"辆|车辆|用车"), "台（套）": re.compile(r"几台|多少台|设备")}
 TABLE_NAMES = {1: "表一", 2: "表二", 3: "表三", 4: "表四", 5: "表五", 6: "表六", 7: "表七",
                8: "表八", 9: "表九", 10: "表十", 11: "表十一", 12: "表十二", 13: "表十三"}
 
@@ -95,7 +95,7 @@ class DeptBudgetPlan:
         )
 
     def answer(self, intent: Intent) -> None:
-        q = intent.question
+        self.question = q = intent.question
         dept = self.vocab.departments.get(self.doc.department_id or -1)
         for name in sorted(dept.names if dept else (), key=len, reverse=True):
             q = q.replace(name, "")  # the department's own name says nothing about which figure
@@ -212,7 +212,7 @@ class DeptBudgetPlan:
 
     def _fact(self, text: str, whole: str, years: list[int]) -> bool:
         """The narrative figure that best matches this part of the question."""
-        unit = next((u for u, pattern in _UNITS.items() if pattern.search(whole)), None)
+        unit = next((u for u, pattern in _UNITS.items() if pattern.search(self.question)), None)
         best, best_score = None, 1
         for f in self.facts:
             if unit and f.unit != unit:
@@ -223,6 +223,7 @@ class DeptBudgetPlan:
                 continue
             score = _score(f.item, text) * 2 + _score(f.topic, text) + (1 if f.change and
                                                                         _CHANGE.search(text) else 0)
+            score += 2 if unit else 0  # "有多少辆车": the unit alone already says what is counted
             if f.amount is None and not _CHANGE.search(text):
                 continue  # a bare change ("收入预算较2023年增加…") does not answer "多少"
             if score > best_score:

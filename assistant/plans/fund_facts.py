@@ -14,6 +14,10 @@ from assistant.sqlrun import Runner
 from assistant.vocabulary import display_name, longest_common_substring
 from db import models as m
 
+_ALL = re.compile(
+    r"(?:有|是)(?:哪些|哪几个|什么)指标|指标(?:有|是)(?:哪些|哪几个|什么)|所有指标|全部指标|指标清单"
+)
+_WHY = re.compile(r"为什么|为何|原因|怎么回事")
 _UNIT_IN_QUESTION = re.compile(r"多少(户|人次|人|个|次|场次|场|所|家|亩|公里|块|条|期|件|项|元|万元|亿元)")
 
 
@@ -24,7 +28,7 @@ def _form(runner: Runner, form_id: int | None) -> dict | None:
     return rows[0]["FundForm"] if rows else None
 
 
-def budget(fund: FundRow, runner: Runner, draft: Draft) -> None:
+def budget(fund: FundRow, runner: Runner, draft: Draft, question: str = "") -> None:
     """A fund's budget: both figures, disagreement spelled out, a missing form said plainly."""
     line = f"{fund.name}（{display_name(fund.department)}）2024年预算：{fund_amounts(fund)}。"
     if fund.form_id is None:
@@ -38,6 +42,8 @@ def budget(fund: FundRow, runner: Runner, draft: Draft) -> None:
             for other in same_seq:
                 line += f"（印有“序号：{fund.catalog_seq}”的绩效目标表是{other['name']}，不是本专项的表。）"
                 draft.cite(other["seq_row_id"])
+    if fund.differs() and _WHY.search(question):
+        line += "文件中没有说明两处金额不一致的原因，请向主管部门核实以哪个为准。"
     draft.lines.append(line)
     draft.cite(*fund.rows())
 
@@ -106,7 +112,11 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
         draft.lines.append(f"{fund.name}没有绩效目标表，因此没有绩效指标。")
         return
     inds = _indicators(runner, fund.form_id)
-    chosen = None if intent.wants_core else _best_indicator(intent.question, inds)
+    # the fund's own name says nothing about which indicator is meant (老党员补贴 → 老党员满意度)
+    asked = intent.question
+    for name in sorted(_names_of(runner, fund), key=len, reverse=True):
+        asked = asked.replace(name, " ")
+    chosen = None if intent.wants_core or _ALL.search(asked) else _best_indicator(asked, inds)
     if chosen is not None:
         draft.lines.append(f"{fund.name}的绩效指标{_describe(chosen)}。")
         draft.cite(chosen.source_row_id)
@@ -120,6 +130,15 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
                        f"（该表全部指标权重合计{weights:f}。）")
     draft.cite(*[i.source_row_id for i in picked])
     draft.rows += [_ind_row(i) for i in picked]
+
+
+def _names_of(runner: Runner, fund: FundRow) -> set[str]:
+    """Every way the store writes this fund's name, with and without 专项."""
+    names = {fund.name}
+    form = _form(runner, fund.form_id)
+    if form is not None:
+        names.add(form.name)
+    return names | {re.sub(r"专项$", "", n) for n in names}
 
 
 def _ind_row(ind) -> dict:

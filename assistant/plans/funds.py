@@ -34,6 +34,22 @@ from db import models as m
 OP_WORDS = {">": "超过", ">=": "不少于", "<": "低于", "<=": "不超过", "=": "正好为"}
 
 
+def _conditions(intent: Intent, basis: str) -> list:
+    """SQL conditions for the question's amount bounds on a basis."""
+    return [threshold_clause(op, value, basis) for op, value in intent.thresholds]
+
+
+def _condition_words(intent: Intent) -> str:
+    """The bounds in words: "预算超过500万元的" / "预算在100万元至500万元之间的"."""
+    if not intent.thresholds:
+        return ""
+    if len(intent.thresholds) == 2:
+        (_, lo), (_, hi) = intent.thresholds
+        return f"预算在{lo}万元至{hi}万元之间（含两端）的"
+    op, value = intent.thresholds[0]
+    return f"预算{OP_WORDS[op]}{value}万元的"
+
+
 def _basis(intent: Intent) -> str:
     return intent.basis or CATALOG
 
@@ -162,6 +178,9 @@ def fund_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     items = [f"{f.name}（{display_name(f.department)}）{fund_amounts(f, basis)}" for f in picked]
     draft.fund_ids = [f.id for f in picked]
     draft.lines.append(f"按{BASIS_NAME[basis]}口径，{where}单个专项预算{label}的是" + "；".join(items) + "。")
+    if intent.wants_sum and len(picked) > 1:
+        draft.lines.append(f"这{len(picked)}个专项合计{computed(*_sum(picked, basis))}万元"
+                           f"（{BASIS_NAME[basis]}口径）。")
     for f in picked:
         draft.cite(*f.rows())
     other = TABLE if basis == CATALOG else CATALOG
@@ -247,16 +266,15 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
         for r in rows:
             draft.cite(*[f.catalog_row_id for f in by_dept[r["department_id"]]])
         return
-    if intent.threshold:
-        op, value = intent.threshold
+    if intent.thresholds:
         scope = _scope_ids(intent)
         within = [m.Fund.department_id.in_(scope)] if scope else []
         for b in (basis, TABLE if basis == CATALOG else CATALOG):
-            n = runner.rows(count_where(threshold_clause(op, value, b), *within))[0]
+            n = runner.rows(count_where(*_conditions(intent, b), *within))[0]
             count = next(iter(n.values()))
             if b == basis:
-                funds = fetch_funds(runner, threshold_clause(op, value, b), *within)
-                draft.lines.append(f"按{BASIS_NAME[b]}口径，预算{OP_WORDS[op]}{value}万元的重点专项共{count}个。")
+                funds = fetch_funds(runner, *_conditions(intent, b), *within)
+                draft.lines.append(f"按{BASIS_NAME[b]}口径，{_condition_words(intent)}重点专项共{count}个。")
                 draft.rows = [_fund_dict(f) for f in funds]
                 draft.chart = [(f.name, float(f.amount(b) or 0)) for f in funds]
                 for f in funds:
@@ -302,11 +320,8 @@ def listing(intent: Intent, runner: Runner, draft: Draft) -> None:
     scope = _scope_ids(intent)
     if scope:
         clauses.append(m.Fund.department_id.in_(scope))
-    cond = ""
-    if intent.threshold:
-        op, value = intent.threshold
-        clauses.append(threshold_clause(op, value, basis))
-        cond = f"预算{OP_WORDS[op]}{value}万元的"
+    clauses += _conditions(intent, basis)
+    cond = _condition_words(intent)
     funds = fetch_funds(runner, *clauses)
     where = "、".join(display_name(d.name) for d in intent.departments) or (
         intent.group[0] if intent.group else "全区")
