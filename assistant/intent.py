@@ -36,7 +36,7 @@ _BOTTOMK = re.compile(r"(?:后|倒数|最(?:少|小|低)的)" + _CN + r"(?:个|�
 _MOST = re.compile(r"最(?:多|大|高|贵)|最大的|第一多|排第一|排名第一|之最")
 _LEAST = re.compile(r"最(?:少|小|低)|倒数第一|垫底")
 _COUNT = re.compile(r"几个|几项|多少个|多少项|有几|几家|数量|多少家")
-_SUM = re.compile(r"加起来|一共|合计|总共|总计|共计|总额|总和|汇总|加总|总数|总预算|合起来")
+_SUM = re.compile(r"加起来|一共|合计|总共|总计|共计|总额|总和|汇总|加总|总数|总预算|合起来|总规模|总盘子")
 _COMPARE = re.compile(
     r"差多少|相差|差距|差额|多多少|少多少|多出|高多少|低多少|差几|比较|对比|差了|哪个.{0,4}(?:多|少|高|低|大)"
 )
@@ -47,6 +47,19 @@ _PHONE = re.compile(r"电话|手机|联系方式")
 _PERSON = re.compile(r"联系人|找谁|负责人|是谁")
 _INDICATOR = re.compile(r"指标|目标(?!表)|权重|核心")
 _CORE = re.compile(r"核心指标")
+_BUDGET = re.compile(r"预算|多少钱|金额|(?:资金|经费)(?:是|有)?多少|拨了多少|安排了?多少")
+_OVERVIEW = re.compile(
+    r"项目概况|概况|(?:主要|具体|是)?(?:做|干|用于|用在|用来)(?:什么|啥|哪些)|用途|(?:项目|专项)内容"
+)
+_GOAL = re.compile(r"(?:当年|年度|今年)?绩效目标(?!表)|(?:当年|年度)目标|要达到什么|目标是什么")
+# a quantity with a unit that is not money (多少户, 几场): a question about an indicator's target
+_INDICATOR_UNIT = re.compile(
+    r"(?:多少|几)(户|人次|人|次|场次|场|所|家|亩|公里|千米|块|条|件|台|套|吨|平方米|米|天|小时|处|座|批|期|名)"
+)
+# figures a budget compilation never holds: execution, actual spending, final accounts
+_ACTUALS = re.compile(
+    r"执行率|执行了|执行进度|执行情况|实际执行|决算|实际支出|实际花|花了多少|拨付进度|支付进度|已支出|到位了多少"
+)
 _NAME = re.compile(r"名字|叫什么|名称|全称|叫啥")
 _FORM_EXISTS = re.compile(r"(?:有没有|有无|是否有|有)(?:对应的)?(?:绩效)?目标表|表吗|有表")
 _TABLE_BASIS = re.compile(r"绩效目标表|目标表口径|表口径|表上")
@@ -57,6 +70,7 @@ _FOLLOWUP = re.compile(
     r"^(那|那么|它|他|其|这个|该|那个|还有|再|另外)|它的|其中|它们|这个专项|该专项|那个专项"
 )
 _YEAR = re.compile(r"(20\d{2})\s*年|(\d{2})年")
+_DEPT_THRESHOLD = re.compile(r"万元?(?:及|或)?(?:以上|以下)?的(?:部门|单位|镇街|镇|街道)")
 _SUPERLATIVE_DEPT = re.compile(r"(?:最多|最高|最大|最少|最低)的(?:部门|单位|镇街|镇|街道)")
 _ONLY_N = re.compile(r"(?:只有|仅有|有且只有|仅)" + _CN + r"个专项")
 _SUPERLATIVE_FUND = re.compile(
@@ -90,6 +104,11 @@ class Intent:
     wants_core: bool = False
     wants_name: bool = False
     wants_form: bool = False
+    wants_budget: bool = False
+    wants_overview: bool = False
+    wants_goal: bool = False
+    wants_actuals: bool = False
+    dept_threshold: bool = False  # the bound applies to department totals (…万元的部门)
     wants_sum: bool = False
     wants_count: bool = False
     followup: bool = False
@@ -136,13 +155,20 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
             intent.fund_group = (word, members)
     intent.years = _years(q)
     intent.thresholds = _thresholds(q)
+    intent.dept_threshold = bool(intent.thresholds and _DEPT_THRESHOLD.search(q))
     intent.wants_contact = bool(_CONTACT.search(q))
     intent.wants_phone = bool(_PHONE.search(q))
     intent.wants_person = bool(_PERSON.search(q))
-    intent.wants_indicator = bool(_INDICATOR.search(q))
+    intent.wants_indicator = bool(_INDICATOR.search(q)) or bool(intent.funds and _INDICATOR_UNIT.search(q))
     intent.wants_core = bool(_CORE.search(q))
     intent.wants_name = bool(_NAME.search(q))
     intent.wants_form = bool(_FORM_EXISTS.search(q))
+    intent.wants_budget = bool(_BUDGET.search(q))
+    intent.wants_overview = bool(_OVERVIEW.search(q))
+    intent.wants_goal = bool(_GOAL.search(q)) and "指标" not in q and "多少" not in q
+    intent.wants_actuals = bool(_ACTUALS.search(q)) and "指标" not in q
+    if intent.wants_goal:
+        intent.wants_indicator = False  # "当年绩效目标是什么" asks for the stated goal, not indicators
     intent.wants_sum = bool(_SUM.search(q))
     intent.wants_count = bool(_COUNT.search(q))
     intent.followup = bool(_FOLLOWUP.search(q))

@@ -151,7 +151,8 @@ class RuleEngine:
     def _fund_facts(self, intent: Intent, runner: Runner, draft: Draft) -> bool:
         self._superlative_department(intent, runner, draft)
         wants_facet = (intent.wants_contact or intent.wants_indicator or intent.wants_name
-                       or intent.wants_form)
+                       or intent.wants_form or intent.wants_overview or intent.wants_goal
+                       or intent.wants_actuals)
         if intent.op not in ("lookup", "list") and not wants_facet:
             return False
         if intent.fund_group and not wants_facet:
@@ -170,8 +171,14 @@ class RuleEngine:
         for fund in rows:
             if intent.wants_name:
                 fund_facts.names(fund, runner, draft)
-            if intent.wants_form or (not wants_facet and not intent.superlative_fund):
+            if intent.wants_actuals:
+                fund_facts.no_actuals(fund, draft)
+            if intent.wants_form or (not wants_facet and not intent.superlative_fund) or (
+                intent.wants_budget and not intent.superlative_fund and not intent.wants_actuals
+            ):
                 fund_facts.budget(fund, runner, draft, intent.question)
+            if intent.wants_overview or intent.wants_goal:
+                fund_facts.texts(fund, intent, runner, draft)
             if intent.wants_contact:
                 fund_facts.contact(fund, intent, runner, draft)
             if intent.wants_indicator:

@@ -4,15 +4,20 @@ Built from the database's own vocabulary (every department spelling, every fund
 name from the catalog and the forms) plus the reviewed abbreviations in
 ``prompts/aliases.tsv``.  Linking is longest-match first for exact names, then
 fuzzy (longest common substring over the distinctive part of a fund name) so
-"创新激励扶持专项" still finds 科技创新激励扶持专项.
+"创新激励扶持专项" still finds 科技创新激励扶持专项.  A partial match must start and
+end on word boundaries of the fund's name (jieba's cut), so "一般行政管理事务"
+does not link to 财政管理改革专项 through the accidental overlap "政管理".
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+import jieba
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +28,8 @@ _REGION = re.compile(
     r"^(中共|中国共产主义青年团)?(重庆市)?(綦江区)?(万盛经济技术开发区)?(人民政府)?(工作委员会)?"
 )
 _TAIL = re.compile(r"(人民政府|办事处)$")
-_GENERIC = {"专项", "专项资金", "资金", "项目", "管理", "发展", "建设", "服务"}
+_GENERIC = {"专项", "专项资金", "资金", "项目", "管理", "发展", "建设", "服务", "重点专项", "重点"}
+jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the user's business
 
 
 @dataclass
@@ -77,6 +83,27 @@ def _core(fund_name: str) -> str:
     return re.sub(r"(专项资金|专项)$", "", fund_name)
 
 
+@lru_cache(maxsize=4096)
+def word_bounds(text: str) -> frozenset[int]:
+    """Offsets where a word of ``text`` starts or ends (jieba's precise cut)."""
+    bounds, pos = {0}, 0
+    for word in jieba.cut(text, HMM=False):
+        pos += len(word)
+        bounds.add(pos)
+    return frozenset(bounds)
+
+
+def on_word_bounds(piece: str, text: str) -> bool:
+    """Whether ``piece`` occurs in ``text`` starting and ending where words do."""
+    bounds = word_bounds(text)
+    start = text.find(piece)
+    while start >= 0:
+        if start in bounds and start + len(piece) in bounds:
+            return True
+        start = text.find(piece, start + 1)
+    return False
+
+
 def load_aliases(path: Path = ALIASES) -> list[tuple[str, str, str]]:
     """(kind, alias, target) rows of the reviewed alias file."""
     rows = []
@@ -106,6 +133,10 @@ class Vocabulary:
                 for fund in self.funds:
                     if fund.id == form.fund_id and form.name:
                         fund.names.add(form.name)
+            abbreviations = [(a, t) for k, a, t in aliases if k == "abbreviation"]
+            for fund in self.funds:
+                fund.names |= {n.replace(full, short) for n in fund.names for short, full in abbreviations
+                               if full in n}
             subjects = session.execute(
                 select(m.BudgetLine.subject_code, m.BudgetLine.subject_name)
                 .where(m.BudgetLine.document_id.in_(primary), m.BudgetLine.subject_code.is_not(None))
@@ -212,7 +243,7 @@ class Vocabulary:
             for name in fund.names:
                 core = _core(name)
                 sub, start = longest_common_substring(core, q)
-                if len(sub) < 3 or sub in _GENERIC:
+                if len(_core(sub)) < 3 or sub in _GENERIC or not on_word_bounds(sub, core):
                     continue
                 score = len(sub) / len(core)
                 if score > best[0]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
 RETRIEVAL_SET = ROOT / "tests" / "retrieval_set.jsonl"
 REPORT = ROOT / "bench" / "retrieval_report.md"
-CACHE_FILE = "embedding_cache.sqlite3"
 
 
 @dataclass
@@ -116,14 +114,13 @@ def report(cold: IngestRun, warm: IngestRun, items: list[dict[str, str]]) -> str
 def main() -> None:
     """Run both ingests in scratch folders, print the report and write it next to this file."""
     items = load_set()
-    os.environ.pop("BUDGETQA_EMBEDDING_CACHE", None)  # the cold run must start from an empty cache
     with tempfile.TemporaryDirectory(prefix="budgetqa-bench-") as tmp:
-        cold_home, warm_home = Path(tmp, "cold"), Path(tmp, "warm")
-        cold = timed_ingest(cold_home)
-        warm_home.mkdir()
-        shutil.copy(cold_home / CACHE_FILE, warm_home / CACHE_FILE)
+        # the cold run starts from an empty cache file of its own; the warm run reuses that file
+        os.environ["BUDGETQA_EMBEDDING_CACHE"] = str(Path(tmp, "embedding_cache.sqlite3"))
+        EmbeddingCache.clear_memory()
+        cold = timed_ingest(Path(tmp, "cold"))
         EmbeddingCache.clear_memory()  # time the file cache, as a new process would see it
-        warm = timed_ingest(warm_home)
+        warm = timed_ingest(Path(tmp, "warm"))
         text = report(cold, warm, items)
     print(text)
     REPORT.write_text(text, encoding="utf-8")

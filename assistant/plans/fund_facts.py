@@ -48,6 +48,33 @@ def budget(fund: FundRow, runner: Runner, draft: Draft, question: str = "") -> N
     draft.cite(*fund.rows())
 
 
+def no_actuals(fund: FundRow, draft: Draft) -> None:
+    """Execution and final-account figures are not in a budget compilation: say so, cite the budget."""
+    draft.lines.append(
+        f"库中的文件只有预算（年初安排）数，没有{fund.name}的执行数、执行率或决算数据，无法回答。"
+        f"该专项的2024年预算为{fund_amounts(fund)}。")
+    draft.cite(*fund.rows())
+
+
+def texts(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> None:
+    """The form's 项目概况 and/or 当年绩效目标, quoted as the source writes them."""
+    form = _form(runner, fund.form_id)
+    if form is None:
+        draft.lines.append(f"{fund.name}没有绩效目标表，文件中没有它的项目概况和绩效目标。")
+        return
+    wanted = []
+    if intent.wants_overview or not intent.wants_goal:
+        wanted.append(("项目概况", form.overview, form.overview_row_id))
+    if intent.wants_goal:
+        wanted.append(("当年绩效目标", form.goal, form.goal_row_id))
+    for label, text, row_id in wanted:
+        if text:
+            draft.lines.append(f"{fund.name}的{label}：{text}")
+            draft.cite(row_id)
+        else:
+            draft.lines.append(f"{fund.name}的绩效目标表没有填写{label}。")
+
+
 def names(fund: FundRow, runner: Runner, draft: Draft) -> None:
     """The name as the catalog writes it and as the form writes it."""
     form = _form(runner, fund.form_id)
@@ -116,7 +143,8 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
     asked = intent.question
     for name in sorted(_names_of(runner, fund), key=len, reverse=True):
         asked = asked.replace(name, " ")
-    chosen = None if intent.wants_core or _ALL.search(asked) else _best_indicator(asked, inds)
+    # "路灯亮灯率是不是核心指标" names one indicator; "核心指标有哪些" asks for the list
+    chosen = None if _ALL.search(asked) else _best_indicator(asked.replace("核心指标", " "), inds)
     if chosen is not None:
         draft.lines.append(f"{fund.name}的绩效指标{_describe(chosen)}。")
         draft.cite(chosen.source_row_id)

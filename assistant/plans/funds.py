@@ -242,7 +242,8 @@ def totals(intent: Intent, runner: Runner, draft: Draft) -> None:
         draft.lines.append(
             f"{label}共有{len(funds)}个重点专项，按{BASIS_NAME[basis]}口径合计"
             f"{computed(*_sum(funds, basis))}万元" + (f"（{listing}）" if listing else "")
-            + f"；按{BASIS_NAME[_other(basis)]}口径合计{computed(*_sum(funds, _other(basis)))}万元。")
+            + f"；按{BASIS_NAME[_other(basis)]}口径合计{computed(*_sum(funds, _other(basis)))}万元"
+            + _borrowed(funds) + "。")
         draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
         draft.rows += [_fund_dict(f) for f in funds]
         draft.chart += [(f.name, float(f.amount(basis) or 0)) for f in funds]
@@ -252,6 +253,14 @@ def totals(intent: Intent, runner: Runner, draft: Draft) -> None:
             f"（{BASIS_NAME[basis]}口径），{BASIS_NAME[_other(basis)]}口径合计"
             f"{computed(*_sum(everything, _other(basis)))}万元。")
     draft.chart_title = "专项预算（万元）"
+
+
+def _borrowed(funds: list[FundRow]) -> str:
+    """Which funds the 绩效目标表 basis had to take from the catalog (they have no form figure)."""
+    missing = [f.name for f in funds if f.table_amount is None and f.catalog_amount is not None]
+    if not missing:
+        return ""
+    return f"（其中{'、'.join(missing)}没有绩效目标表金额，按目录金额计入）"
 
 
 def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
@@ -265,6 +274,9 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
         by_dept = _funds_by_department(runner, [r["department_id"] for r in rows])
         for r in rows:
             draft.cite(*[f.catalog_row_id for f in by_dept[r["department_id"]]])
+        return
+    if intent.thresholds and intent.dept_threshold:
+        _departments_over(intent, runner, draft)
         return
     if intent.thresholds:
         scope = _scope_ids(intent)
@@ -291,9 +303,58 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
     totals(intent, runner, draft)
 
 
+def _departments_over(intent: Intent, runner: Runner, draft: Draft) -> None:
+    """How many departments' totals meet the bounds ("专项合计超过2000万元的部门有几个")."""
+    basis = _basis(intent)
+    compare = {">": Decimal.__gt__, ">=": Decimal.__ge__, "<": Decimal.__lt__, "<=": Decimal.__le__,
+               "=": Decimal.__eq__}
+    scope = {d.id for d in intent.group[1]} if intent.group else None
+    rows = _dept_rows(runner, scope)
+
+    def passes(row: dict, b: str) -> bool:
+        total = Decimal(row[f"{b}_total"] or 0)
+        return all(compare[op](total, value) for op, value in intent.thresholds)
+
+    hits = sorted((r for r in rows if passes(r, basis)), key=lambda r: -(r[f"{basis}_total"] or 0))
+    cond = _condition_words(intent).replace("预算", "重点专项合计")
+    names = "；".join(f"{display_name(r['department'])}{_total_text(runner, r, basis)}万元" for r in hits)
+    scope_word = intent.group[0] if intent.group else "全部部门"
+    draft.lines.append(f"按{BASIS_NAME[basis]}口径，{scope_word}中{cond}部门共{len(hits)}个"
+                       + (f"：{names}。" if hits else "。"))
+    other = sum(1 for r in rows if passes(r, _other(basis)))
+    if other != len(hits):
+        draft.lines.append(f"若按{BASIS_NAME[_other(basis)]}口径则为{other}个。")
+    by_dept = _funds_by_department(runner, [r["department_id"] for r in hits])
+    for r in hits:
+        draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id
+                     for f in by_dept[r["department_id"]]])
+    draft.rows = [_dept_dict(r) for r in hits]
+    draft.chart = [(display_name(r["department"]), float(r[f"{basis}_total"] or 0)) for r in hits]
+    draft.chart_title = f"{cond}部门（{BASIS_NAME[basis]}口径，万元）"
+
+
+def _share_of_department(intent: Intent, runner: Runner, draft: Draft, basis: str) -> None:
+    """A fund's share of its own department's total ("农业生产发展专项在农林局的专项里占多少")."""
+    for dept in intent.departments:
+        funds = _dept_funds(runner, dept.id)
+        whole, texts = _sum(funds, basis)
+        for target in (f for f in funds if any(t.id == f.id for t in intent.funds)):
+            part = target.amount(basis) or Decimal(0)
+            draft.lines.append(
+                f"按{BASIS_NAME[basis]}口径，{target.name}{target.text(basis)}万元，占{display_name(dept.name)}"
+                f"{len(funds)}个重点专项合计{computed(whole, texts)}万元（{'+'.join(texts)}）的"
+                f"{percent(part, whole)}。")
+            draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
+        draft.rows += [_fund_dict(f) for f in funds]
+
+
 def share(intent: Intent, runner: Runner, draft: Draft) -> None:
     """占全区重点专项的比例（默认一位小数）."""
     basis = _basis(intent)
+    owned = {f.department_id for f in intent.funds}
+    if intent.funds and intent.departments and owned <= {d.id for d in intent.departments}:
+        _share_of_department(intent, runner, draft, basis)
+        return
     whole = runner.rows(grand_total())[0]
     denominator = whole[f"{basis}_total"]
     targets = [(display_name(d.name), [m.Fund.department_id == d.id]) for d in intent.departments]
@@ -330,6 +391,9 @@ def listing(intent: Intent, runner: Runner, draft: Draft) -> None:
         return
     items = "；".join(f"{f.name}（{display_name(f.department)}）{fund_amounts(f, basis)}" for f in funds)
     draft.lines.append(f"按{BASIS_NAME[basis]}口径，{where}{cond}重点专项共{len(funds)}个：{items}。")
+    if len(funds) > 1:
+        draft.lines.append(f"以上{len(funds)}个专项合计{computed(*_sum(funds, basis))}万元"
+                           f"（{BASIS_NAME[basis]}口径）。")
     for f in funds:
         draft.cite(*f.rows())
     draft.rows = [_fund_dict(f) for f in funds]
