@@ -36,6 +36,11 @@ _ENTITY_LIKE = re.compile(
     r"(?:(?![这那哪各每几个些的和与及所有全其它])[\u4e00-\u9fa5]){2,8}?(?:局|镇|街道|中心|委员会|联合会|馆)"
 )
 _KEY_FUND_WORDS = re.compile(r"专项")
+# the question asks which fund pays for something: a fund question even when it mentions 养老/医疗
+_WHICH_FUND = re.compile(r"哪(?:个|一个|项|笔)(?:专项|项目|资金)|什么专项|从哪.{0,4}出|哪里出的钱")
+# a pronoun that needs an earlier answer to mean anything
+_MAX_CONTACTS = 10
+_PRONOUN = re.compile(r"它|这个专项|该专项|那个专项|这个部门|该部门|这些专项|其联系人|其预算")
 
 
 class RuleEngine:
@@ -83,21 +88,28 @@ class RuleEngine:
             draft.understood = False
             return
         self._apply_followup(intent, conversation)
+        if (intent.followup and _PRONOUN.search(intent.question) and not _WHICH_FUND.search(intent.question)
+                and not (intent.funds or intent.departments or intent.group)):
+            draft.lines.append("不清楚问的是哪个专项或部门：请在问题中写出专项或部门名称，"
+                               "或在同一对话中先问到它。")
+            draft.understood = False
+            return
         docs = department_documents(runner)
         doc = target_document(intent, docs)
         doc_named = doc is not None and any(d.id == doc.department_id for d in intent.departments)
         if doc is not None and not intent.funds and (
             doc_named or ((_DEPT_BUDGET_CUES.search(intent.question) or self.vocab.names_subject(
                 intent.question) or self.vocab.term_expansions(intent.question))
-                and not intent.departments)
+                and not intent.departments and not _WHICH_FUND.search(intent.question))
         ):
             DeptBudgetPlan(doc, self.vocab, runner, draft).answer(intent)
             draft.department_ids = [doc.department_id] if doc.department_id else []
             return
         if self._fund_facts(intent, runner, draft):
             return
-        if wants_indicator_filter(intent, self.vocab):
-            indicator_filter(intent, self.vocab, runner, draft)
+        if wants_indicator_filter(intent, self.vocab) and indicator_filter(
+            intent, self.vocab, runner, draft, quiet_when_empty=self.index is not None
+        ):
             return
         if self._aggregate(intent, runner, draft):
             # the plan may already have named what the answer is about (the top department)
@@ -146,6 +158,9 @@ class RuleEngine:
         if intent.superlative_fund and intent.departments:
             rows = fetch_funds(runner, m.Fund.department_id.in_({d.id for d in intent.departments}))
             return [rows[0].id] if rows else []
+        if intent.wants_contact and intent.departments:  # "应急管理局的专项找谁": each of its funds
+            rows = fetch_funds(runner, m.Fund.department_id.in_({d.id for d in intent.departments}))
+            return [f.id for f in rows[:_MAX_CONTACTS]]
         return []
 
     def _fund_facts(self, intent: Intent, runner: Runner, draft: Draft) -> bool:

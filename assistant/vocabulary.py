@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from db import models as m
+from ingest.records import PROGRAM_DEPT_WHOLE
 
 ALIASES = Path(__file__).resolve().parents[1] / "prompts" / "aliases.tsv"
 _REGION = re.compile(
@@ -29,6 +30,7 @@ _REGION = re.compile(
 )
 _TAIL = re.compile(r"(人民政府|办事处)$")
 _GENERIC = {"专项", "专项资金", "资金", "项目", "管理", "发展", "建设", "服务", "重点专项", "重点"}
+_WHOLE_FORM_NAMES = {"部门整体绩效目标", "整体绩效目标", "部门整体绩效", "整体绩效"}
 jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the user's business
 
 
@@ -135,6 +137,8 @@ class Vocabulary:
                         fund.names.add(form.name)
             abbreviations = [(a, t) for k, a, t in aliases if k == "abbreviation"]
             for fund in self.funds:
+                if fund.program == PROGRAM_DEPT_WHOLE:  # the department's own overall form
+                    fund.names |= _WHOLE_FORM_NAMES
                 fund.names |= {n.replace(full, short) for n in fund.names for short, full in abbreviations
                                if full in n}
             subjects = session.execute(

@@ -194,3 +194,108 @@ def test_cli_json_batch(assistant, tmp_path):
         assert o["engine"] == "rules" and o["sql"] and o["citations"]
         assert set(o["citations"][0]) == {"source", "line", "page", "sheet", "row", "text"}
         assert isinstance(o["citations"][0]["line"], int)
+
+
+def dept_table(title: str, nth: int = 0) -> dict[str, list[str]]:
+    """Rows of the nth table so titled in the department export, by first cell (code or 合计).
+
+    The body's title lines read "2024 年万盛经开区部门<title>"; the directory's lines
+    carry a number and 表N before it, so they never match.
+    """
+    lines = (SAMPLES / DEPT_TXT).read_text(encoding="utf-8").splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() == f"2024 年万盛经开区部门{title}"]
+    start = starts[nth]
+    rows: dict[str, list[str]] = {}
+    for line in lines[start + 1:]:
+        if "年万盛经开区" in line:
+            break
+        cells = line.split("\t")
+        if len(cells) > 2 and cells[0] not in rows:
+            rows[cells[0]] = cells
+    return rows
+
+
+def test_economic_item_named_with_its_table(assistant):
+    basic = dept_table("一般公共预算财政拨款基本支出预算表")  # the first: 部门经济分类
+    project = dept_table("一般公共预算财政拨款项目支出预算表")
+    a = ask(assistant, "项目支出中劳务费安排了多少？")
+    assert project["30226"][2] in a.text and basic["30226"][2] not in a.text
+    assert cited(a, project["30226"][2])
+    b = ask(assistant, "差旅费一共多少？基本支出和项目支出加起来算")
+    both = Decimal(basic["30211"][2]) + Decimal(project["30211"][2])
+    assert {Decimal(basic["30211"][2]), Decimal(project["30211"][2]), both} <= numbers(b.text)
+    assert cited(b, basic["30211"][2]) and cited(b, project["30211"][2])
+
+
+def test_table_named_by_title(assistant):
+    total_row = dept_table("支出预算总表")["合计"]
+    a = ask(assistant, "部门支出预算总表里项目支出合计是多少？")
+    assert total_row[4] in a.text and cited(a, total_row[4])
+
+
+def test_rate_of_change(assistant):
+    row = dept_table("一般公共预算财政拨款支出预算表")["2010302"]  # 2023, then 2024 columns
+    before, after = Decimal(row[2]), Decimal(row[3])
+    a = ask(assistant, "一般行政管理事务比上年下降了百分之几？")
+    assert f"{(before - after) * 100 / before:.1f}%" in a.text
+    assert cited(a, row[2]) or cited(a, row[3])
+    b = ask(assistant, "一般公共预算财政拨款支出比上年降幅是多少？")
+    assert "151.09" in b.text and "7.9%" in b.text  # 151.09 / (1752.98 + 151.09)
+
+
+def test_narrative_reasons_and_breakdown(assistant):
+    a = ask(assistant, "机关运行经费安排多少，主要花在哪些方面？")
+    assert "171" in a.text and "办公费" in a.text and cited(a, "主要用于办公费")
+    b = ask(assistant, "三公经费比去年少了多少？主要是哪一项减少了？")
+    assert "44.8" in b.text and "公务用车运行维护费" in b.text
+    c = ask(assistant, "公务用车运行维护费比去年少多少？")
+    assert "40" in c.text and "减少4" in c.text and "辆" not in c.text
+
+
+def test_disclosure_contact(assistant):
+    a = ask(assistant, "部门预算公开的联系人是谁？电话？")
+    line = next(x for x in (SAMPLES / DEPT_TXT).read_text(encoding="utf-8").splitlines()
+                if x.startswith("部门预算公开联系人"))
+    phone = re.search(r"[\d-]{8,}", line).group()
+    assert phone in a.text and cited(a, phone)
+
+
+def test_fund_texts_and_indicator_by_unit(assistant):
+    a = ask(assistant, "商务局的商贸发展专项主要做什么？")
+    assert "限上主体培育" in a.text and cited(a, "限上主体培育")
+    b = ask(assistant, "地质灾害防治专项计划搬迁多少户灾民？")
+    assert "灾民搬迁户数" in b.text and "32" in b.text and cited(b, "灾民搬迁户数")
+    c = ask(assistant, "城市管理设施维护专项的路灯亮灯率指标值是多少，是不是核心指标？")
+    assert "路灯亮灯率" in c.text and cited(c, "路灯亮灯率")
+
+
+def test_execution_figures_are_not_guessed(assistant):
+    a = ask(assistant, "城市管理设施维护专项到目前实际执行了多少、执行率多少？")
+    assert "无法回答" in a.text and "执行" in a.text
+
+
+def test_share_within_department_and_departments_over_a_bound(assistant):
+    farm = [e for e in catalog() if e["code"] == "632"]
+    target = next(e for e in farm if e["name"] == "农业生产发展专项")
+    a = ask(assistant, "农业生产发展专项在农林局的专项里占多大比例？")
+    assert f"{target['amount'] * 100 / sum(e['amount'] for e in farm):.1f}%" in a.text
+    over = [c for c, t in dept_totals().items() if t > 2000]
+    b = ask(assistant, "专项合计超过2000万元的部门有几个？")
+    assert f"部门共{len(over)}个" in b.text
+
+
+def test_abbreviation_and_generic_words_do_not_mislink(assistant):
+    a = ask(assistant, "卫健局的计生惠民服务专项有多少钱？")
+    assert "计划生育惠民服务专项" in a.text
+    whole = sum(e["amount"] for e in catalog())
+    b = ask(assistant, "今年85个重点专项的预算总规模是多少？")
+    assert f"{whole:,}" in b.text and "统计重点专项普查" not in b.text
+
+
+def test_pronoun_without_context_is_not_guessed(assistant):
+    a = ask(assistant, "这个专项多少钱？")
+    assert not a.understood and not a.citations
+    conv = Conversation()
+    ask(assistant, "应急管理局有哪些专项？", conv)
+    b = ask(assistant, "那它的联系人呢？", conv)
+    assert "联系人" in b.text and b.citations

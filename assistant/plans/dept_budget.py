@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from assistant.format import computed
+from assistant.format import computed, percent
 from assistant.intent import Intent
 from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
@@ -24,11 +24,21 @@ from ingest.records import DEPT_BUDGET
 
 _PARTS = re.compile(r"[？?；;，,。]|其中|另外|以及")
 _CODE = re.compile(r"(?<!\d)(\d{3}|\d{5}|\d{7})(?!\d)")
-_CHANGE = re.compile(r"比|较|同比|增加|减少|增长|下降|涨|降|少了|多了|变化|变动|差")
+_CHANGE = re.compile(r"比|较|同比|增加|减少|增长|下降|涨|降|少了|多了|变化|变动|相差|差额|差多少|差距|差了")
 _SUBJECT_WORDS = re.compile(r"什么科目|哪些科目|哪个科目|用在|用于|用到|花在")
 _TOTAL_COLUMNS = ("总计", "合计", "小计", "预算数", "预算数/小计", "基本支出", "项目支出")
 _TABLE_PREFERENCE = (3, 5, 6, 7, 8, 9, 11, 2, 12, 1, 4, 10)
-_UNITS = {"辆": re.compile(r"辆|车辆|用车"), "台（套）": re.compile(r"几台|多少台|设备")}
+# counted things: the question must ask for a count ("几辆", "车辆数"), not name a cost ("公务用车运行维护费")
+_UNITS = {"辆": re.compile(r"几辆|多少辆|车辆数|车辆有多少|有多少车|多少台车|几台车|用车数"),
+          "台（套）": re.compile(r"几台|多少台|几套|多少套|设备数")}
+_PERCENT = re.compile(r"百分之|百分比|%|％|幅度|增长率|增速|降幅|涨幅|降低率|比例")
+_WHY_OR_USE = re.compile(r"为什么|原因|为何|用在|用于|用到|花在|哪些方面|干什么|做什么")
+_CLAUSE = re.compile(r"(主要(?:原因)?(?:是|为|用于)[^；。]*)")
+_ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|怎样|谁|呢|各")
+_NEXT_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*万元")
+_WHICH_ITEM = re.compile(r"哪一?项|哪些项|哪个方面|什么项目")
+_CONTACT = re.compile(r"联系人|联系电话|电话|联系方式|找谁")
+_CONTACT_ROW = re.compile(r"联系人|联系电话|联系方式")
 TABLE_NAMES = {1: "表一", 2: "表二", 3: "表三", 4: "表四", 5: "表五", 6: "表六", 7: "表七",
                8: "表八", 9: "表九", 10: "表十", 11: "表十一", 12: "表十二", 13: "表十三"}
 
@@ -100,9 +110,17 @@ class DeptBudgetPlan:
         for name in sorted(dept.names if dept else (), key=len, reverse=True):
             q = q.replace(name, "")  # the department's own name says nothing about which figure
         expansions = " ".join(self.vocab.term_expansions(q))
+        self.tables = self._named_tables(q)
+        self.last_topic: str | None = None
         self.draft.lines.append(f"{display_name(self.doc.department)}{self.doc.year or ''}年部门预算：")
         answered = False
-        for part in [p for p in _PARTS.split(q) if p.strip()] or [q]:
+        parts = [p for p in _PARTS.split(q) if p.strip()] or [q]
+        if intent.wants_contact and self._contact():
+            answered = True
+            parts = [p for p in parts if not _CONTACT.search(p) and len(p.strip()) > 3]
+        for index, part in enumerate(parts):
+            if index and answered and not _ASKS.search(part):
+                continue  # "基本支出和项目支出加起来算" qualifies the part before it, asks nothing new
             text = part + " " + " ".join(self.vocab.term_expansions(part))
             years = _pick_years(part, [y for y in intent.years], self.doc.year) or \
                 _pick_years(q, intent.years, self.doc.year)
@@ -110,6 +128,36 @@ class DeptBudgetPlan:
         if not answered:
             self.draft.lines[-1] += "没有找到与问题对应的科目或数字。"
             self.draft.understood = False
+
+    def _named_tables(self, q: str) -> set[int]:
+        """Tables the question names by title ("支出预算总表", "基本支出里…"): the best-matching titles.
+
+        A title counts when it shares at least four characters with the question;
+        ties keep every such table (基本支出 names both 基本支出 tables).
+        """
+        titles = {ln.table_no: ln.table_title for ln in self.lines}
+        scored = {no: _score(title, q) for no, title in titles.items()}
+        best = max(scored.values(), default=0)
+        return {no for no, score in scored.items() if score == best} if best >= 4 else set()
+
+    def _in_tables(self, lines: list) -> list:
+        """Lines of the named tables, or all of them when none of the named tables has any."""
+        chosen = [ln for ln in lines if ln.table_no in self.tables]
+        return chosen or lines
+
+    def _contact(self) -> bool:
+        """The disclosure's own contact line (部门预算公开联系人：… 联系方式：…)."""
+        rows = self.runner.rows(
+            select(m.SourceRow.id, m.SourceRow.text)
+            .where(m.SourceRow.document_id == self.doc.document_id, m.SourceRow.block == "paragraph")
+            .order_by(m.SourceRow.ordinal)
+        )
+        hits = [r for r in rows if _CONTACT_ROW.search(r["text"]) and len(r["text"]) <= 120]
+        if not hits:
+            return False
+        self.draft.lines.append("；".join(r["text"].strip() for r in hits) + "；")
+        self.draft.cite(*[r["id"] for r in hits])
+        return True
 
     # ----- one part of the question --------------------------------------------------
     def _part(self, raw: str, text: str, whole: str, years: list[int]) -> bool:
@@ -121,13 +169,47 @@ class DeptBudgetPlan:
         if columns and self._column_totals(columns):
             return True
         subjects = self._subject_names(text)
+        if not subjects and self.tables and self._table_total(text):
+            return True
         if subjects and _CHANGE.search(whole) and not self._has_years(subjects) and self._fact(
             text, whole, years
         ):
             return True  # a change the tables cannot show (one year only) but the narrative states
-        if subjects and not self._facts_beat_subjects(raw, subjects):
+        if subjects and (self.tables or not self._facts_beat_subjects(raw, subjects)):
             return self._subjects(subjects, whole, years)
+        if self.last_topic and _WHICH_ITEM.search(raw) and self._changed_items(raw):
+            return True
         return self._fact(text, whole, years)
+
+    def _table_total(self, text: str) -> bool:
+        """A named table's total row in a column the question names (支出预算总表里的项目支出)."""
+        if len(self.tables) != 1:
+            return False  # "基本支出" alone names two tables: the narrative's figure answers better
+        totals = [ln for ln in self.lines if ln.table_no in self.tables and not ln.subject_code
+                  and ln.year == self.doc.year]
+        named = [ln for ln in totals if ln.column.rsplit("/", 1)[-1] in text]
+        if not named:
+            return False
+        for line in sorted(named, key=lambda ln: text.find(ln.column.rsplit("/", 1)[-1])):
+            self.draft.lines.append(f"{TABLE_NAMES.get(line.table_no, '')}{line.table_title}"
+                                    f"{line.subject_name}行的{line.column}：{line.amount_text}万元；")
+            self.draft.cite(line.source_row_id)
+            self.draft.rows.append(_line_row(line))
+        return True
+
+    def _changed_items(self, raw: str) -> bool:
+        """"主要是哪一项减少了": the items of the last figure's topic that changed, with the change."""
+        down = bool(re.search(r"减少|下降|降|少", raw))
+        up = bool(re.search(r"增加|增长|上升|涨|多", raw))
+        items = [f for f in self.facts if f.topic == self.last_topic and f.change in ("增加", "减少")
+                 and (not (up or down) or (f.change == "减少") == down)
+                 and _score(f.item, f.topic) < 2]
+        if not items:
+            return False
+        listing = "；".join(_fact_text(f) for f in items)
+        self.draft.lines.append(f"其中有变化的是：{listing}；")
+        self.draft.cite(*[f.source_row_id for f in items])
+        return True
 
     def _has_years(self, codes: set[str]) -> bool:
         """Whether the tables give these subjects for more than one year."""
@@ -160,10 +242,9 @@ class DeptBudgetPlan:
     def _subject_names(self, text: str) -> set[str]:
         """Subject codes whose name the question states (longest names first)."""
         names: dict[str, set[str]] = {}
-        for ln in self.lines:
-            b = ln
-            if b.subject_code and len(b.subject_name) >= 2:
-                names.setdefault(b.subject_name, set()).add(b.subject_code)
+        for ln in self._in_tables(self.lines):
+            if ln.subject_code and len(ln.subject_name) >= 2:
+                names.setdefault(ln.subject_name, set()).add(ln.subject_code)
         hits = [n for n in names if n in text]
         hits = [n for n in hits if not any(n != o and n in o for o in hits)]
         return {c for n in hits for c in names[n]}
@@ -179,7 +260,9 @@ class DeptBudgetPlan:
         """Amounts of subject codes: year over year when asked, else one line per classification."""
         wants_change = bool(_CHANGE.search(whole)) or len(years) > 1
         for code in sorted(codes, key=len):
-            lines = [ln for ln in self.lines if ln.subject_code == code]
+            lines = self._in_tables([ln for ln in self.lines if ln.subject_code == code])
+            if not wants_change and self._basic_and_project(lines):
+                continue
             by_year: dict[int, object] = {}
             for line in sorted(lines, key=lambda b: _TABLE_PREFERENCE.index(b.table_no)
                                if b.table_no in _TABLE_PREFERENCE else 99):
@@ -190,10 +273,12 @@ class DeptBudgetPlan:
                 (y0, a), (y1, b) = sorted(by_year.items())[:2]
                 diff = b.amount - a.amount
                 verb = "增加" if diff > 0 else "减少" if diff < 0 else "持平"
+                rate = f"，{'增长' if diff > 0 else '下降'}{percent(abs(diff), a.amount)}" if (
+                    _PERCENT.search(whole) and diff) else ""
                 self.draft.lines.append(
                     f"{code} {name}：{y0}年{a.amount_text}万元，{y1}年{b.amount_text}万元，"
-                    f"{verb}{computed(abs(diff), [a.amount_text, b.amount_text])}万元"
-                    f"（{TABLE_NAMES.get(b.table_no, '')}{b.table_title}）；")
+                    f"{verb}{computed(abs(diff), [a.amount_text, b.amount_text])}万元{rate}"
+                    f"（{_table_label(a)}；{_table_label(b)}）；")
                 self.draft.cite(a.source_row_id, b.source_row_id)
                 self.draft.rows += [_line_row(a), _line_row(b)]
                 continue
@@ -208,6 +293,25 @@ class DeptBudgetPlan:
         if len({ln.classification for ln in self.lines
                 if ln.subject_code in codes}) > 1:
             self.draft.lines.append("注意：不同分类科目的统计口径不同，金额不宜混用。")
+        return True
+
+    def _basic_and_project(self, lines: list) -> bool:
+        """An economic item that both the 基本支出 and the 项目支出 table hold: each, and their sum."""
+        year = self.doc.year
+        parts = {}
+        for ln in lines:
+            kind = ln.table_title[:4]
+            if kind in ("基本支出", "项目支出") and _is_total(ln.column) and ln.year == year:
+                parts.setdefault(kind, ln)
+        if len(parts) < 2:
+            return False
+        a, b = parts["基本支出"], parts["项目支出"]
+        total = computed(a.amount + b.amount, [a.amount_text, b.amount_text])
+        self.draft.lines.append(
+            f"{a.classification}{a.subject_code} {a.subject_name}：基本支出{a.amount_text}万元"
+            f"（{_table_label(a)}），项目支出{b.amount_text}万元（{_table_label(b)}），合计{total}万元；")
+        self.draft.cite(a.source_row_id, b.source_row_id)
+        self.draft.rows += [_line_row(a), _line_row(b)]
         return True
 
     def _fact(self, text: str, whole: str, years: list[int]) -> bool:
@@ -230,14 +334,24 @@ class DeptBudgetPlan:
                 best, best_score = f, score
         if best is None:
             return False
-        self.draft.lines.append(_fact_text(best) + "；")
+        self.last_topic = best.topic
+        line = _fact_text(best)
+        if best.change in ("增加", "减少") and best.amount is not None and _PERCENT.search(whole):
+            line += _fact_rate(best)
+        if _WHY_OR_USE.search(whole) and (clauses := _explained(self._source_text(best.source_row_id), best)):
+            line += "。原文说明：" + "；".join(clauses)
+        self.draft.lines.append(line + "；")
         self.draft.cite(best.source_row_id)
         self.draft.rows.append({"主题": best.topic, "项目": best.item, "年度": best.year,
                                 "金额": best.amount_text, "单位": best.unit, "变化": best.change,
                                 "变化额": best.change_text})
         if _SUBJECT_WORDS.search(whole):
-            self._subjects_of_topic(best.topic + best.item)
+            self._subjects_of_topic(best.topic)
         return True
+
+    def _source_text(self, row_id: int | None) -> str:
+        rows = self.runner.rows(select(m.SourceRow.text).where(m.SourceRow.id == row_id))
+        return rows[0]["text"] if rows else ""
 
     def _subjects_of_topic(self, topic: str) -> None:
         """For "用在什么科目": the subject lines of the table whose title shares the topic's words."""
@@ -247,7 +361,7 @@ class DeptBudgetPlan:
             return
         table = scored[0][1]
         subjects = list({ln.subject_code: ln for ln in reversed(self.lines)
-                         if ln.table_no == table and ln.subject_code
+                         if ln.table_no == table and ln.subject_code and ln.year == self.doc.year
                          and _is_total(ln.column)}.values())[::-1]
         if subjects:
             listing = "，".join(f"{b.subject_code} {b.subject_name} {b.amount_text}万元" for b in subjects)
@@ -264,6 +378,39 @@ def _fact_text(f) -> str:
     if f.change:
         return head + f"，比{f.base_year}年{f.change}{f.change_text}{f.unit}"
     return head
+
+
+def _explained(source: str, f) -> list[str]:
+    """The 主要原因/主要用于 clauses the source sentence gives right after this figure.
+
+    A narrative paragraph states several figures, each followed by its own
+    reasons; only the clauses between this figure and the next one belong to it.
+    """
+    start = source.find(f.item)
+    start = source.find(f.amount_text or f.change_text or "", max(start, 0))
+    if start < 0:
+        return []
+    rest = source[start + len(f.amount_text or f.change_text or ""):]
+    if f.amount_text and f.change_text and (at := rest.find(f.change_text)) >= 0:
+        rest = rest[at + len(f.change_text):]  # "171万元，比2023年减少19.1万元，主要原因…"
+    following = _NEXT_FIGURE.search(rest)
+    return _CLAUSE.findall(rest[: following.start()] if following else rest)
+
+
+def _fact_rate(f) -> str:
+    """The rate of a stated change: the earlier year's figure is this year's minus the change."""
+    base = f.amount - f.change_amount if f.change == "增加" else f.amount + f.change_amount
+    if not base:
+        return ""
+    base_text = computed(base, [f.amount_text, f.change_text])
+    word = "增长" if f.change == "增加" else "下降"
+    rate = percent(f.change_amount, base)
+    return f"（{f.base_year}年为{base_text}{f.unit}，由本年数与变化额推算），{word}{rate}"
+
+
+def _table_label(b) -> str:
+    """Which table and column a line comes from, for the reader to find it."""
+    return f"{TABLE_NAMES.get(b.table_no, '')}{b.table_title}，{b.year}年{b.column}"
 
 
 def _line_row(b) -> dict:

@@ -68,8 +68,15 @@ def wants_indicator_filter(intent: Intent, vocab: Vocabulary) -> bool:
             and _condition(intent.question) is not None)
 
 
-def indicator_filter(intent: Intent, vocab: Vocabulary, runner: Runner, draft: Draft) -> None:
-    """Count and list the funds having an indicator that meets the condition."""
+def indicator_filter(
+    intent: Intent, vocab: Vocabulary, runner: Runner, draft: Draft, quiet_when_empty: bool = False
+) -> bool:
+    """Count and list the funds having an indicator that meets the condition.
+
+    With ``quiet_when_empty`` a filter that finds nothing writes nothing and
+    returns False, so the question can be tried by meaning instead ("回收率达91%
+    以上的是哪个专项" may describe a goal text rather than an indicator name).
+    """
     del vocab
     rows = runner.rows(
         select(m.Indicator.id, m.Indicator.name, m.Indicator.nature, m.Indicator.value,
@@ -81,9 +88,11 @@ def indicator_filter(intent: Intent, vocab: Vocabulary, runner: Runner, draft: D
     condition = _condition(intent.question)
     keyword = _keyword(intent.question, [r["name"] for r in rows])
     if condition is None or keyword is None:
+        if quiet_when_empty:
+            return False
         draft.understood = False
         draft.lines.append("没有识别出要筛选的指标或条件。")
-        return
+        return True
     op, value, pct = condition
     compare = {">=": lambda v: v >= value, ">": lambda v: v > value, "<": lambda v: v < value,
                "<=": lambda v: v <= value}[op]
@@ -94,6 +103,8 @@ def indicator_filter(intent: Intent, vocab: Vocabulary, runner: Runner, draft: D
             continue
         if compare(number):
             hits.setdefault(r["fund_id"], []).append(r)
+    if not hits and quiet_when_empty:
+        return False
     words = {">=": "不低于", ">": "高于", "<": "低于", "<=": "不高于"}[op]
     unit = "%" if pct else ""
     listing = "；".join(
@@ -107,3 +118,4 @@ def indicator_filter(intent: Intent, vocab: Vocabulary, runner: Runner, draft: D
         draft.cite(*[r["source_row_id"] for r in v])
     draft.rows = [r for v in hits.values() for r in v]
     draft.fund_ids = [i for i in hits if i is not None]
+    return True
