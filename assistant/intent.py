@@ -60,6 +60,8 @@ _INDICATOR_UNIT = re.compile(
 _ACTUALS = re.compile(
     r"执行率|执行了|执行进度|执行情况|实际执行|决算|实际支出|实际花|花了多少|拨付进度|支付进度|已支出|到位了多少"
 )
+_MISMATCH = re.compile(r"不一致|对不上|对得上|不符|差异|矛盾|出入|一致吗|相符")
+_DEPARTMENT_OF = re.compile(r"哪个(?:部门|单位)(?:管|负责|主管|的)|主管部门|归哪个|谁管|归谁|哪家单位")
 _NAME = re.compile(r"名字|叫什么|名称|全称|叫啥")
 _FORM_EXISTS = re.compile(r"(?:有没有|有无|是否有|有)(?:对应的)?(?:绩效)?目标表|表吗|有表")
 _TABLE_BASIS = re.compile(r"绩效目标表|目标表口径|表口径|表上")
@@ -105,6 +107,8 @@ class Intent:
     wants_name: bool = False
     wants_form: bool = False
     wants_budget: bool = False
+    wants_mismatch: bool = False
+    wants_department: bool = False
     wants_overview: bool = False
     wants_goal: bool = False
     wants_actuals: bool = False
@@ -164,6 +168,8 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     intent.wants_name = bool(_NAME.search(q))
     intent.wants_form = bool(_FORM_EXISTS.search(q))
     intent.wants_budget = bool(_BUDGET.search(q))
+    intent.wants_mismatch = bool(_MISMATCH.search(q))
+    intent.wants_department = bool(_DEPARTMENT_OF.search(q))
     intent.wants_overview = bool(_OVERVIEW.search(q))
     intent.wants_goal = bool(_GOAL.search(q)) and "指标" not in q and "多少" not in q
     intent.wants_actuals = bool(_ACTUALS.search(q)) and "指标" not in q
@@ -203,7 +209,7 @@ def _operation(q: str, intent: Intent) -> str:
         n = cn_number(m.group(1))
         if n and n > 1 and not _COUNT.search(q):
             intent.nth = n
-            intent.descending = not _LEAST.search(q)
+            intent.descending = not (_LEAST.search(q) or "倒数" in q)
             return "nth"
     if _MOST.search(q) and not intent.superlative_fund:
         return "top"

@@ -18,6 +18,7 @@ from assistant.answer import Answer
 from assistant.intent import Intent, parse
 from assistant.plans import fund_facts, funds
 from assistant.plans.dept_budget import DeptBudgetPlan, department_documents, target_document
+from assistant.plans.disagreements import disagreements
 from assistant.plans.fund_data import department_totals, fetch_funds
 from assistant.plans.indicator_filter import indicator_filter, wants_indicator_filter
 from assistant.plans.result import Draft
@@ -89,7 +90,8 @@ class RuleEngine:
             return
         self._apply_followup(intent, conversation)
         if (intent.followup and _PRONOUN.search(intent.question) and not _WHICH_FUND.search(intent.question)
-                and not (intent.funds or intent.departments or intent.group)):
+                and not (intent.funds or intent.departments or intent.group)
+                and not (intent.superlative_department or intent.superlative_fund)):
             draft.lines.append("不清楚问的是哪个专项或部门：请在问题中写出专项或部门名称，"
                                "或在同一对话中先问到它。")
             draft.understood = False
@@ -104,6 +106,9 @@ class RuleEngine:
         ):
             DeptBudgetPlan(doc, self.vocab, runner, draft).answer(intent)
             draft.department_ids = [doc.department_id] if doc.department_id else []
+            return
+        if intent.wants_mismatch and not (intent.funds or intent.departments or intent.group):
+            disagreements(intent, runner, draft)
             return
         if self._fund_facts(intent, runner, draft):
             return
@@ -137,7 +142,7 @@ class RuleEngine:
     def _superlative_department(self, intent: Intent, runner: Runner, draft: Draft) -> None:
         """Step one of "专项最多的部门，它最大那个专项…": the department the question ranks."""
         if intent.departments or not intent.superlative_department or not (
-            intent.superlative_fund or intent.wants_contact or intent.wants_indicator
+            intent.superlative_fund or intent.wants_contact or intent.wants_indicator or intent.wants_name
         ):
             return
         scope = {d.id for d in intent.group[1]} if intent.group else None
@@ -167,7 +172,7 @@ class RuleEngine:
         self._superlative_department(intent, runner, draft)
         wants_facet = (intent.wants_contact or intent.wants_indicator or intent.wants_name
                        or intent.wants_form or intent.wants_overview or intent.wants_goal
-                       or intent.wants_actuals)
+                       or intent.wants_actuals or intent.wants_department)
         if intent.op not in ("lookup", "list") and not wants_facet:
             return False
         if intent.fund_group and not wants_facet:
@@ -186,6 +191,8 @@ class RuleEngine:
         for fund in rows:
             if intent.wants_name:
                 fund_facts.names(fund, runner, draft)
+            if intent.wants_department:
+                fund_facts.department(fund, runner, draft)
             if intent.wants_actuals:
                 fund_facts.no_actuals(fund, draft)
             if intent.wants_form or (not wants_facet and not intent.superlative_fund) or (

@@ -29,7 +29,8 @@ _REGION = re.compile(
     r"^(中共|中国共产主义青年团)?(重庆市)?(綦江区)?(万盛经济技术开发区)?(人民政府)?(工作委员会)?"
 )
 _TAIL = re.compile(r"(人民政府|办事处)$")
-_GENERIC = {"专项", "专项资金", "资金", "项目", "管理", "发展", "建设", "服务", "重点专项", "重点"}
+_GENERIC = {"专项", "专项资金", "资金", "项目", "管理", "发展", "建设", "服务", "重点专项", "重点",
+            "绩效目标", "绩效", "目标", "整体绩效"}
 _WHOLE_FORM_NAMES = {"部门整体绩效目标", "整体绩效目标", "部门整体绩效", "整体绩效"}
 jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the user's business
 

@@ -299,3 +299,40 @@ def test_pronoun_without_context_is_not_guessed(assistant):
     ask(assistant, "应急管理局有哪些专项？", conv)
     b = ask(assistant, "那它的联系人呢？", conv)
     assert "联系人" in b.text and b.citations
+
+
+def forms_budget() -> dict[tuple[str, str], str]:
+    """(项目名称, 主管部门 code) → 2024年预算 as the forms of the text export write it (first form)."""
+    out: dict[tuple[str, str], str] = {}
+    key = None
+    for line in (SAMPLES / FUNDS_TXT).read_text(encoding="utf-8").splitlines():
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in line.split("\t")]
+        if cells[0] == "项目名称" and len(cells) > 1 and (code := re.search(r"(\d{3})-", line)):
+            key = (cells[1], code.group(1))
+        elif cells[0] == "2024年预算" and key and len(cells) > 1:
+            out.setdefault(key, cells[1])
+            key = None
+    return out
+
+
+def test_where_catalog_and_forms_disagree(assistant):
+    forms = forms_budget()
+    differ = [e for e in catalog() if (key := (e["name"], e["code"])) in forms
+              and abs(Decimal(forms[key]) - e["amount"]) > Decimal("0.05")]
+    assert differ  # the export has such funds; the answer must list every one of them
+    a = ask(assistant, "哪些专项的绩效目标表金额和目录不一致？")
+    assert f"共{len(differ)}个" in a.text
+    for e in differ:
+        assert e["name"] in a.text and cited(a, forms[(e["name"], e["code"])])
+    whole = sum(e["amount"] for e in catalog())
+    b = ask(assistant, "目录里的合计和编表说明的总数对得上吗？")
+    assert f"{whole:,}" in b.text and "编表说明" in b.text and b.citations
+
+
+def test_department_of_a_fund_and_ranking_from_the_bottom(assistant):
+    entry = next(e for e in catalog() if e["name"] == "规划编制专项")
+    a = ask(assistant, "规划编制专项是哪个部门管的？")
+    assert "主管部门" in a.text and "规划和自然资源局" in a.text and cited(a, f"{entry['code']}-")
+    ranked = sorted(dept_totals().items(), key=lambda t: t[1])
+    b = ask(assistant, "倒数第二的部门是哪个？")
+    assert "倒数第2" in b.text and f"{ranked[1][1]:,}" in b.text

@@ -48,6 +48,14 @@ def budget(fund: FundRow, runner: Runner, draft: Draft, question: str = "") -> N
     draft.cite(*fund.rows())
 
 
+def department(fund: FundRow, runner: Runner, draft: Draft) -> None:
+    """主管部门 as the catalog and the form write it (code and full name)."""
+    form = _form(runner, fund.form_id)
+    written = f"，绩效目标表写作“{form.dept_text}”" if form is not None and form.dept_text else ""
+    draft.lines.append(f"{fund.name}的主管部门是{display_name(fund.department)}（{fund.department}）{written}。")
+    draft.cite(fund.catalog_row_id, form.name_row_id if form is not None else None)
+
+
 def no_actuals(fund: FundRow, draft: Draft) -> None:
     """Execution and final-account figures are not in a budget compilation: say so, cite the budget."""
     draft.lines.append(

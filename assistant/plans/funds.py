@@ -66,7 +66,7 @@ def _dept_rows(runner: Runner, ids: set[int] | None) -> list[dict]:
     return runner.rows(department_totals(ids))
 
 
-def _precision(runner: Runner) -> dict[str, int]:
+def basis_precision(runner: Runner) -> dict[str, int]:
     """Decimals each basis writes (the catalog's 1,086.6 → 1; forms' 1086.61 → 2), for totals."""
     rows = runner.cached("fund_amount_texts", select(m.Fund.catalog_amount_text, m.Fund.table_amount_text))
     return {CATALOG: max((places(r[0]) for r in rows), default=0),
@@ -74,7 +74,7 @@ def _precision(runner: Runner) -> dict[str, int]:
 
 
 def _total_text(runner: Runner, row: dict, basis: str) -> str:
-    return amount(row[f"{basis}_total"], _precision(runner)[basis])
+    return amount(row[f"{basis}_total"], basis_precision(runner)[basis])
 
 
 def _dept_funds(runner: Runner, department_id: int) -> list[FundRow]:
@@ -127,7 +127,7 @@ def department_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     word = "最多" if intent.descending else "最少"
     head = f"按{BASIS_NAME[basis]}口径，{scope_word}中重点专项合计{word}的"
     if intent.nth:
-        head = f"按{BASIS_NAME[basis]}口径，{scope_word}中重点专项合计排第{intent.nth}的"
+        head = f"按{BASIS_NAME[basis]}口径，{scope_word}中重点专项合计{_nth_word(intent)}的"
     items = []
     draft.department_ids = [row["department_id"] for row in picked]
     for row in picked:
@@ -172,7 +172,7 @@ def fund_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
         return
     ordered = funds if intent.descending else funds[::-1]
     picked = ordered[: max(intent.k, 1)] if intent.nth is None else ordered[intent.nth - 1 : intent.nth]
-    label = f"第{intent.nth}" if intent.nth else ("最大" if intent.descending else "最小")
+    label = _nth_word(intent) if intent.nth else ("最大" if intent.descending else "最小")
     if intent.k > 1:
         label = f"{'前' if intent.descending else '后'}{len(picked)}"
     items = [f"{f.name}（{display_name(f.department)}）{fund_amounts(f, basis)}" for f in picked]
@@ -189,6 +189,11 @@ def fund_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     if [f.id for f in alt_pick] != [f.id for f in picked]:
         names = "、".join(f"{f.name}{f.text(other)}万元" for f in alt_pick)
         draft.lines.append(f"若按{BASIS_NAME[other]}口径，则是{names}。")
+
+
+def _nth_word(intent: Intent) -> str:
+    """排第3 from the top, 倒数第2 from the bottom."""
+    return f"排第{intent.nth}" if intent.descending else f"倒数第{intent.nth}"
 
 
 def fund_amounts(f: FundRow, basis: str = CATALOG) -> str:
@@ -368,7 +373,7 @@ def share(intent: Intent, runner: Runner, draft: Draft) -> None:
                 else f"{label}的重点专项合计{computed(part, texts)}万元（{'+'.join(texts)}）")
         draft.lines.append(
             f"按{BASIS_NAME[basis]}口径，{what}，占全区{whole['funds']}个重点专项合计"
-            f"{amount(denominator, _precision(runner)[basis])}万元的{percent(part, denominator)}。")
+            f"{amount(denominator, basis_precision(runner)[basis])}万元的{percent(part, denominator)}。")
         draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
     draft.rows = [{"专项数": whole["funds"], "目录合计": whole["catalog_total"],
                    "绩效目标表合计": whole["table_total"]}]
@@ -411,7 +416,7 @@ def compare(intent: Intent, runner: Runner, draft: Draft) -> None:
                 continue
             hi, lo = (a, b) if x >= y else (b, a)
             diff = abs(x - y)
-            ratio = f"，约为后者的{(hi.amount(basis) / lo.amount(basis)):.1f}倍" if lo.amount(basis) else ""
+            ratio = _ratio(hi.amount(basis), lo.amount(basis))
             draft.lines.append(
                 f"按{BASIS_NAME[basis]}口径：{hi.name}{hi.text(basis)}万元，{lo.name}{lo.text(basis)}万元，"
                 f"{hi.name}多{computed(diff, [a.text(basis), b.text(basis)])}万元{ratio}。")
@@ -426,10 +431,19 @@ def compare(intent: Intent, runner: Runner, draft: Draft) -> None:
         draft.lines.append(
             f"按专项资金目录口径：{display_name(hi['department'])}{_total_text(runner, hi, CATALOG)}万元，"
             f"{display_name(lo['department'])}{_total_text(runner, lo, CATALOG)}万元，"
-            f"前者多{amount(diff, _precision(runner)[CATALOG])}万元。")
+            f"前者多{amount(diff, basis_precision(runner)[CATALOG])}万元。")
         for r in rows:
             draft.cite(*[f.catalog_row_id for f in _dept_funds(runner, r["department_id"])])
         draft.rows = [_dept_dict(r) for r in rows]
+
+
+def _ratio(hi: Decimal, lo: Decimal) -> str:
+    """How much larger, in the form a reader can use: 高出2.5% for near figures, 3.8倍 for far ones."""
+    if not lo:
+        return ""
+    if hi / lo < Decimal("1.5"):
+        return f"，高出{percent(hi - lo, lo)}"
+    return f"，约为后者的{hi / lo:.1f}倍"
 
 
 def department_ids_of_funds(runner: Runner, fund_ids: list[int]) -> list[int]:
