@@ -30,7 +30,12 @@ THRESHOLDS = [
 ]
 _RANGE = re.compile(_NUM + r"\s*万?元?\s*(?:到|至|~|～|－|-)\s*" + _NUM + r"\s*万")
 _RANK_POSITION = re.compile(r"排(?:在)?第几|第几(?:名|位)|排名(?:多少|第几|如何|怎样)|名次")
-_NTH = re.compile(r"(?:排(?:在)?|第)" + _CN + r"(?:名|位|的|大|多|高)?")
+_NTH = re.compile(
+    r"(?:排(?:在)?|第)" + _CN
+    + r"(?![\d零一二两三四五六七八九十次届批期轮季章条款号页天年月日项])(?:名|位|的|大|多|高)?"
+)
+# a catalog entry by its number: 序号69, 目录第69项
+_SEQ = re.compile(r"序号\s*(?:为|是)?\s*(\d+)|目录.{0,6}第\s*(\d+)\s*(?:项|个|条|行)")
 _TOPK = re.compile(r"(?:前|最(?:多|大|高)的)" + _CN + r"(?:个|名|位|项)?")
 _BOTTOMK = re.compile(r"(?:后|倒数|最(?:少|小|低)的)" + _CN + r"(?:个|名|位|项)?")
 _MOST = re.compile(r"最(?:多|大|高|贵)|最大的|第一多|排第一|排名第一|之最")
@@ -38,14 +43,15 @@ _LEAST = re.compile(r"最(?:少|小|低)|倒数第一|垫底")
 _COUNT = re.compile(r"几个|几项|多少个|多少项|有几|几家|数量|多少家")
 _SUM = re.compile(r"加起来|一共|合计|总共|总计|共计|总额|总和|汇总|加总|总数|总预算|合起来|总规模|总盘子")
 _COMPARE = re.compile(
-    r"差多少|相差|差距|差额|多多少|少多少|多出|高多少|低多少|差几|比较|对比|差了|哪个.{0,4}(?:多|少|高|低|大)"
+    r"差多少|相差|差距|差额|多多少|少多少|多出|高多少|低多少|差几|比较|对比|差了|哪个.{0,4}(?:多|少|高|低|大)|"
+    r"(?:多|少)(?:拨|给|安排|花|出)了?多少"
 )
 _SHARE = re.compile(r"占.*(?:比例|比重|百分之|%|多少)|占比|百分比|比重")
 _LIST = re.compile(r"哪些|哪几个|哪几项|列出|列一下|名下|有什么专项|都有|分别是")
 _CONTACT = re.compile(r"联系人|联系电话|电话|找谁|联系方式|负责人|手机")
 _PHONE = re.compile(r"电话|手机|联系方式")
 _PERSON = re.compile(r"联系人|找谁|负责人|是谁")
-_INDICATOR = re.compile(r"指标|目标(?!表)|权重|核心")
+_INDICATOR = re.compile(r"指标|目标(?!表)|权重|核心|要达到|达到多少|达到什么")
 _CORE = re.compile(r"核心指标")
 _BUDGET = re.compile(r"预算|多少钱|金额|(?:资金|经费)(?:是|有)?多少|拨了多少|安排了?多少")
 _OVERVIEW = re.compile(
@@ -71,12 +77,21 @@ _FUND_LEVEL = re.compile(r"单个|哪个专项|哪一个专项|哪项|哪个项�
 _FOLLOWUP = re.compile(
     r"^(那|那么|它|他|其|这个|该|那个|还有|再|另外)|它的|其中|它们|这个专项|该专项|那个专项"
 )
-_YEAR = re.compile(r"(20\d{2})\s*年|(\d{2})年")
+_YEAR = re.compile(
+    r"(?<!\d)(20\d{2})\s*年|(?<![\d龄满近])([12]\d)年(?!以上|以下|以来|以内|来|内|间|多|左右|及以上)"
+)
 _DEPT_THRESHOLD = re.compile(r"万元?(?:及|或)?(?:以上|以下)?的(?:部门|单位|镇街|镇|街道)")
-_SUPERLATIVE_DEPT = re.compile(r"(?:最多|最高|最大|最少|最低)的(?:部门|单位|镇街|镇|街道)")
-_ONLY_N = re.compile(r"(?:只有|仅有|有且只有|仅)" + _CN + r"个专项")
+_SUPERLATIVE_DEPT = re.compile(r"(最多|最高|最大|最少|最低)的(?:那个|那一个)?(部门|单位|镇街|镇|街道)")
+_ONLY_N = re.compile(
+    r"(?:只有|仅有|有且只有|仅|刚好有?|正好有?|恰好有?)" + _CN + r"个专项|"
+    r"(?<![几多少])有" + _CN + r"个专项的(?:部门|单位)"
+)
 _SUPERLATIVE_FUND = re.compile(
-    r"(?:预算|金额|钱)?(?:最高|最多|最大)的(?:那个|那项|一个)?专项|最大的专项|最大那个"
+    r"(?:预算|金额|钱)?(?:最高|最多|最大)的(?:那个|那项|那笔|一个)?专项|最大的专项|最大(?:的)?那(?:个|笔|项)"
+)
+# the smallest fund of a department ("卫健局钱最少的那个专项")
+_LEAST_FUND = re.compile(
+    r"(?:最低|最少|最小)的(?:那个|那项|那笔|一个)?专项|最小的专项|(?:最低|最少|最小)(?:的)?那(?:个|笔|项)(?!部门|单位|镇|街道)"
 )
 
 
@@ -88,6 +103,7 @@ class Intent:
     departments: list[Department] = field(default_factory=list)
     group: tuple[str, list[Department]] | None = None
     funds: list[Fund] = field(default_factory=list)
+    partial_funds: bool = False  # every fund was linked by part of its name only
     fund_group: tuple[str, list[Fund]] | None = None  # 城乡环境管理专项 → every fund so named
     spans: list[Span] = field(default_factory=list)  # where linked names sit in the question
     op: str = "lookup"  # lookup rank_position nth top count sum compare share list
@@ -97,6 +113,7 @@ class Intent:
     nth: int | None = None
     thresholds: list[tuple[str, Decimal]] = field(default_factory=list)  # 超过500万 / 100万到500万
     only_n: int | None = None
+    catalog_seq: int | None = None
     basis: str | None = None  # catalog / table / None (both where they differ)
     years: list[int] = field(default_factory=list)
     wants_contact: bool = False
@@ -117,7 +134,10 @@ class Intent:
     wants_count: bool = False
     followup: bool = False
     superlative_fund: bool = False
+    least_fund: bool = False  # with superlative_fund: the smallest rather than the largest
     superlative_department: bool = False
+    least_department: bool = False  # with superlative_department: the smallest total
+    department_kind: str = ""  # what is ranked: 部门 / 单位 / 镇街 / 镇 / 街道
 
 
 def _years(q: str) -> list[int]:
@@ -147,6 +167,7 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     dept_ids = {d.id for d in intent.departments} or None
     fund_links = vocab.link_funds(q, dept_ids, [s for _, s in linked])
     intent.funds = [f for f, _, _ in fund_links]
+    intent.partial_funds = bool(fund_links) and all(score < 1 for _, _, score in fund_links)
     # a department named only inside a fund's name (民政局社会救助专项) is not a filter
     inside = [s for _, s, _ in fund_links]
     linked = [(d, s) for d, s in linked
@@ -179,14 +200,22 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     intent.wants_count = bool(_COUNT.search(q))
     intent.followup = bool(_FOLLOWUP.search(q))
     intent.superlative_fund = bool(_SUPERLATIVE_FUND.search(q))
-    intent.superlative_department = bool(_SUPERLATIVE_DEPT.search(q))
+    ranked_within = intent.departments or _SUPERLATIVE_DEPT.search(q)
+    if not intent.superlative_fund and ranked_within and _LEAST_FUND.search(q):
+        intent.superlative_fund = intent.least_fund = True
+    if m := _SUPERLATIVE_DEPT.search(q):
+        intent.superlative_department = True
+        intent.least_department = m.group(1) in ("最少", "最低")
+        intent.department_kind = m.group(2)
     if _TABLE_BASIS.search(q) and not intent.wants_form:
         intent.basis = "table"
     elif _CATALOG_BASIS.search(q):
         intent.basis = "catalog"
     intent.dept_level = bool(_DEPT_LEVEL.search(q)) and not _FUND_LEVEL.search(q)
+    if m := _SEQ.search(q):
+        intent.catalog_seq = int(m.group(1) or m.group(2))
     if m := _ONLY_N.search(q):
-        intent.only_n = cn_number(m.group(1))
+        intent.only_n = cn_number(m.group(1) or m.group(2))
     intent.op = _operation(q, intent)
     return intent
 
@@ -197,7 +226,8 @@ def _operation(q: str, intent: Intent) -> str:
         return "rank_position"
     if _SHARE.search(q):
         return "share"
-    if _COMPARE.search(q) and (len(intent.funds) >= 2 or len(intent.departments) >= 2):
+    if _COMPARE.search(q) and (len(intent.funds) >= 2 or len(intent.departments) >= 2 or (
+            len(intent.departments) == 1 and not intent.funds and "专项" in q)):
         return "compare"
     if m := _TOPK.search(q):
         intent.k = cn_number(m.group(1)) or 1

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from assistant.answer import Answer
 from assistant.intent import Intent, parse
 from assistant.plans import fund_facts, funds
+from assistant.plans.contacts import contact_lookup, wants_contact_lookup
 from assistant.plans.dept_budget import DeptBudgetPlan, department_documents, target_document
 from assistant.plans.disagreements import disagreements
 from assistant.plans.fund_data import department_totals, fetch_funds
@@ -41,6 +42,8 @@ _KEY_FUND_WORDS = re.compile(r"专项")
 _WHICH_FUND = re.compile(r"哪(?:个|一个|项|笔)(?:专项|项目|资金)|什么专项|从哪.{0,4}出|哪里出的钱")
 # a pronoun that needs an earlier answer to mean anything
 _MAX_CONTACTS = 10
+# the group a ranked noun means ("专项最多的那个镇" ranks towns only)
+_KIND_GROUP = {"镇": "各镇", "镇街": "镇街", "街道": "街道"}
 _PRONOUN = re.compile(r"它|这个专项|该专项|那个专项|这个部门|该部门|这些专项|其联系人|其预算")
 
 
@@ -89,12 +92,18 @@ class RuleEngine:
             draft.understood = False
             return
         self._apply_followup(intent, conversation)
+        if intent.partial_funds and self.index is not None and _WHICH_FUND.search(intent.question):
+            # "落实老干部…待遇的钱是哪个专项": a description that shares words with some fund's name
+            # asks which fund it is, so meaning decides, not the partial name match
+            intent.funds = []
         if (intent.followup and _PRONOUN.search(intent.question) and not _WHICH_FUND.search(intent.question)
                 and not (intent.funds or intent.departments or intent.group)
                 and not (intent.superlative_department or intent.superlative_fund)):
             draft.lines.append("不清楚问的是哪个专项或部门：请在问题中写出专项或部门名称，"
                                "或在同一对话中先问到它。")
             draft.understood = False
+            return
+        if wants_contact_lookup(intent) and contact_lookup(intent, runner, draft):
             return
         docs = department_documents(runner)
         doc = target_document(intent, docs)
@@ -145,11 +154,12 @@ class RuleEngine:
             intent.superlative_fund or intent.wants_contact or intent.wants_indicator or intent.wants_name
         ):
             return
-        scope = {d.id for d in intent.group[1]} if intent.group else None
+        group = intent.group or self.vocab.group_members(_KIND_GROUP.get(intent.department_kind, ""))
+        scope = {d.id for d in group[1]} if group else None
         rows = runner.rows(department_totals(scope))
         if not rows:
             return
-        least = bool(re.search(r"(?:最少|最低)的(?:部门|单位|镇|街道)", intent.question))
+        least = intent.least_department
         row = rows[-1] if least else rows[0]
         intent.departments = [self.vocab.departments[row["department_id"]]]
         draft.lines.append(f"按专项资金目录口径，专项合计{'最少' if least else '最多'}的是"
@@ -160,9 +170,12 @@ class RuleEngine:
         """Funds a fact question is about: named ones, or a department's largest ("最高的那个专项")."""
         if intent.funds:
             return [f.id for f in intent.funds]
+        if intent.catalog_seq is not None:
+            rows = fetch_funds(runner, m.Fund.catalog_seq == intent.catalog_seq)
+            return [f.id for f in rows]
         if intent.superlative_fund and intent.departments:
             rows = fetch_funds(runner, m.Fund.department_id.in_({d.id for d in intent.departments}))
-            return [rows[0].id] if rows else []
+            return [rows[-1 if intent.least_fund else 0].id] if rows else []
         if intent.wants_contact and intent.departments:  # "应急管理局的专项找谁": each of its funds
             rows = fetch_funds(runner, m.Fund.department_id.in_({d.id for d in intent.departments}))
             return [f.id for f in rows[:_MAX_CONTACTS]]
@@ -170,6 +183,8 @@ class RuleEngine:
 
     def _fund_facts(self, intent: Intent, runner: Runner, draft: Draft) -> bool:
         self._superlative_department(intent, runner, draft)
+        if intent.catalog_seq is not None and not intent.funds:
+            intent.op = "lookup"  # "目录第69项": the entry itself, whatever else the wording suggests
         wants_facet = (intent.wants_contact or intent.wants_indicator or intent.wants_name
                        or intent.wants_form or intent.wants_overview or intent.wants_goal
                        or intent.wants_actuals or intent.wants_department)
@@ -177,7 +192,7 @@ class RuleEngine:
             return False
         if intent.fund_group and not wants_facet:
             return False
-        if intent.op == "list" and intent.departments and not intent.funds:
+        if intent.op == "list" and intent.departments and not intent.funds and not intent.superlative_fund:
             return False
         ids = self._target_funds(intent, runner)
         if not ids:
@@ -185,7 +200,8 @@ class RuleEngine:
         rows = fund_facts.load(runner, ids)
         if intent.superlative_fund and rows:
             f = rows[0]
-            draft.lines.append(f"{display_name(f.department)}预算最高的专项是{f.name}"
+            word = "最低" if intent.least_fund else "最高"
+            draft.lines.append(f"{display_name(f.department)}预算{word}的专项是{f.name}"
                                f"（{funds.fund_amounts(f)}）。")
             draft.cite(*f.rows())
         for fund in rows:
@@ -219,7 +235,7 @@ class RuleEngine:
                                                and not intent.funds))
             (funds.department_ranking if dept_rank else funds.fund_ranking)(intent, runner, draft)
             return True
-        if op == "compare" and (len(intent.funds) >= 2 or len(intent.departments) >= 2):
+        if op == "compare" and (len(intent.funds) >= 2 or intent.departments):
             funds.compare(intent, runner, draft)
             return True
         if op == "share" and (intent.departments or intent.group or intent.funds):

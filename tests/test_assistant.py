@@ -336,3 +336,65 @@ def test_department_of_a_fund_and_ranking_from_the_bottom(assistant):
     ranked = sorted(dept_totals().items(), key=lambda t: t[1])
     b = ask(assistant, "倒数第二的部门是哪个？")
     assert "倒数第2" in b.text and f"{ranked[1][1]:,}" in b.text
+
+
+def test_numbers_that_are_not_years_or_ranks(assistant):
+    a = ask(assistant, "给党龄40年以上的老党员发生活补贴的是哪个专项？")
+    assert a.understood and "2040" not in a.text and "老党员补贴" in a.text
+    b = ask(assistant, "搞第五次全国经济普查的经费是哪个专项？")
+    assert "统计重点专项普查" in b.text and "排第5" not in b.text
+
+
+def test_catalog_number_and_the_form_printed_with_it(assistant):
+    entry = next(e for e in catalog() if e["seq"] == 69)
+    a = ask(assistant, "目录里第69项对应的那页绩效目标表，项目名称实际写的是什么？")
+    assert entry["name"] in a.text and "序号：69" in a.text and len(a.citations) >= 3
+
+
+def test_two_step_rankings(assistant):
+    towns = {c: t for c, t in dept_totals().items() if 101 <= int(c) <= 110}
+    top_town = max(towns, key=towns.get)
+    biggest = max((e for e in catalog() if e["code"] == top_town), key=lambda e: e["amount"])
+    a = ask(assistant, "专项总额最多的那个镇，它最大那笔专项的联系电话？")
+    assert biggest["name"] in a.text and re.search(r"联系电话：\d{8}", a.text)
+    health = [e for e in catalog() if e["code"] == "733"]
+    smallest = min(health, key=lambda e: e["amount"])
+    b = ask(assistant, "卫健局五个专项里钱最少的那个，核心指标是哪几个？")
+    assert smallest["name"] in b.text and "核心指标共" in b.text
+
+
+def test_compare_wordings(assistant):
+    edu = sorted((e for e in catalog() if e["code"] == "431"), key=lambda e: -e["amount"])
+    assert len(edu) == 2
+    a = ask(assistant, "教育局两个专项差了多少钱？")
+    assert edu[0]["amount"] - edu[1]["amount"] in numbers(a.text)
+    b = ask(assistant, "科技创新激励扶持专项比科普服务专项多拨了多少？")
+    amounts = {e["name"]: e["amount"] for e in catalog()}
+    assert amounts["科技创新激励扶持专项"] - amounts["科普服务专项"] in numbers(b.text)
+
+
+def test_indicator_weights_and_reverse_contact_lookup(assistant):
+    a = ask(assistant, "有哪些指标的权重给到了40%？分别是哪个专项的？")
+    assert "资源型城市转型发展专项" in a.text and "医疗卫生体制改革专项" in a.text
+    assert all("40" in c.text for c in a.citations)
+    b = ask(assistant, "81711475这个电话是哪个单位、哪位联系人的？")
+    assert "科技局" in b.text and cited(b, "81711475")
+    c = ask(assistant, "2010301行政运行今年多少？")
+    assert "720.38" not in c.text or "2010301" in c.text  # a subject code is not a phone number
+    assert "电话" not in c.text
+
+
+def test_change_of_the_subject_named_before(assistant):
+    row = dept_table("一般公共预算财政拨款支出预算表")["201"]
+    before, after = (Decimal(x.replace(",", "")) for x in row[2:4])
+    a = ask(assistant, "一般公共服务支出2023年是多少？今年压减了多少？")
+    assert {before, after, before - after} <= numbers(a.text)
+    grants = dept_table("一般公共预算财政拨款基本支出预算表", nth=1)["505"]
+    b = ask(assistant, "按政府经济分类，办公室对事业单位的经常性补助有多少？")
+    assert grants[2] in b.text and cited(b, grants[2])
+
+
+def test_description_beats_a_partial_name(assistant):
+    a = ask(assistant, "落实老干部“四就近”、易地安置待遇的钱是哪个专项？")
+    assert a.text.index("离退休干部慰问及补助") < a.text.find("老干部服务专项") or (
+        "老干部服务专项" not in a.text)

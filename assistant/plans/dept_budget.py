@@ -24,7 +24,9 @@ from ingest.records import DEPT_BUDGET
 
 _PARTS = re.compile(r"[？?；;，,。]|其中|另外|以及")
 _CODE = re.compile(r"(?<!\d)(\d{3}|\d{5}|\d{7})(?!\d)")
-_CHANGE = re.compile(r"比|较|同比|增加|减少|增长|下降|涨|降|少了|多了|变化|变动|相差|差额|差多少|差距|差了")
+_CHANGE = re.compile(
+    r"比|较|同比|增加|减少|增长|下降|涨|降|少了|多了|变化|变动|相差|差额|差多少|差距|差了|压减|压缩|削减|缩减|核减"
+)
 _SUBJECT_WORDS = re.compile(r"什么科目|哪些科目|哪个科目|用在|用于|用到|花在")
 _TOTAL_COLUMNS = ("总计", "合计", "小计", "预算数", "预算数/小计", "基本支出", "项目支出")
 _TABLE_PREFERENCE = (3, 5, 6, 7, 8, 9, 11, 2, 12, 1, 4, 10)
@@ -112,6 +114,7 @@ class DeptBudgetPlan:
         expansions = " ".join(self.vocab.term_expansions(q))
         self.tables = self._named_tables(q)
         self.last_topic: str | None = None
+        self.last_codes: set[str] = set()
         self.draft.lines.append(f"{display_name(self.doc.department)}{self.doc.year or ''}年部门预算：")
         answered = False
         parts = [p for p in _PARTS.split(q) if p.strip()] or [q]
@@ -179,6 +182,8 @@ class DeptBudgetPlan:
             return self._subjects(subjects, whole, years)
         if self.last_topic and _WHICH_ITEM.search(raw) and self._changed_items(raw):
             return True
+        if self.last_codes and _CHANGE.search(raw) and self._has_years(self.last_codes):
+            return self._subjects(self.last_codes, raw, years)  # the change of what the last part named
         return self._fact(text, whole, years)
 
     def _table_total(self, text: str) -> bool:
@@ -245,7 +250,8 @@ class DeptBudgetPlan:
         for ln in self._in_tables(self.lines):
             if ln.subject_code and len(ln.subject_name) >= 2:
                 names.setdefault(ln.subject_name, set()).add(ln.subject_code)
-        hits = [n for n in names if n in text]
+        plain = text.replace("的", "")
+        hits = [n for n in names if n in text or n.replace("的", "") in plain]
         hits = [n for n in hits if not any(n != o and n in o for o in hits)]
         return {c for n in hits for c in names[n]}
 
@@ -259,6 +265,7 @@ class DeptBudgetPlan:
     def _subjects(self, codes: set[str], whole: str, years: list[int]) -> bool:
         """Amounts of subject codes: year over year when asked, else one line per classification."""
         wants_change = bool(_CHANGE.search(whole)) or len(years) > 1
+        self.last_codes = set(codes)
         for code in sorted(codes, key=len):
             lines = self._in_tables([ln for ln in self.lines if ln.subject_code == code])
             if not wants_change and self._basic_and_project(lines):
@@ -287,7 +294,7 @@ class DeptBudgetPlan:
                 iter(by_year.values()), lines[0])
             self.draft.lines.append(
                 f"{lines[0].classification or '科目'}{code} {name}{chosen.amount_text}万元"
-                f"（{TABLE_NAMES.get(chosen.table_no, '')}{chosen.table_title}，{chosen.column}）；")
+                f"（{_table_label(chosen)}）；")
             self.draft.cite(chosen.source_row_id)
             self.draft.rows.append(_line_row(chosen))
         if len({ln.classification for ln in self.lines

@@ -34,14 +34,7 @@ def budget(fund: FundRow, runner: Runner, draft: Draft, question: str = "") -> N
     if fund.form_id is None:
         line = (f"{fund.name}（{display_name(fund.department)}）在专项资金目录中为{fund.catalog_text}万元，"
                 f"但没有对应的绩效目标表。")
-        if fund.catalog_seq is not None:
-            same_seq = runner.rows(
-                select(m.FundForm.name, m.FundForm.seq_row_id)
-                .where(m.FundForm.seq == fund.catalog_seq, m.FundForm.fund_id != fund.id)
-            )
-            for other in same_seq:
-                line += f"（印有“序号：{fund.catalog_seq}”的绩效目标表是{other['name']}，不是本专项的表。）"
-                draft.cite(other["seq_row_id"])
+        line += _same_number(fund, runner, draft)
     if fund.differs() and _WHY.search(question):
         line += "文件中没有说明两处金额不一致的原因，请向主管部门核实以哪个为准。"
     draft.lines.append(line)
@@ -83,8 +76,22 @@ def texts(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> None:
             draft.lines.append(f"{fund.name}的绩效目标表没有填写{label}。")
 
 
+def _same_number(fund: FundRow, runner: Runner, draft: Draft) -> str:
+    """Forms printed with this catalog entry's 序号 that belong to another fund (pages out of step)."""
+    if fund.catalog_seq is None:
+        return ""
+    same_seq = runner.rows(
+        select(m.FundForm.name, m.FundForm.seq_row_id)
+        .where(m.FundForm.seq == fund.catalog_seq, m.FundForm.fund_id != fund.id)
+    )
+    for other in same_seq:
+        draft.cite(other["seq_row_id"])
+    return "".join(f"（印有“序号：{fund.catalog_seq}”的绩效目标表是{other['name']}，不是本专项的表。）"
+                   for other in same_seq)
+
+
 def names(fund: FundRow, runner: Runner, draft: Draft) -> None:
-    """The name as the catalog writes it and as the form writes it."""
+    """The name as the catalog writes it and as the form writes it, and any form out of step."""
     form = _form(runner, fund.form_id)
     if form is None or form.name == fund.name:
         draft.lines.append(f"该专项名称为“{fund.name}”，目录与绩效目标表写法一致。" if form else
@@ -95,6 +102,10 @@ def names(fund: FundRow, runner: Runner, draft: Draft) -> None:
             f"（{fund.catalog_text}万元），绩效目标表写作“{form.name}”（{fund.table_text}万元）。")
     if form is not None:
         draft.cite(fund.catalog_row_id, form.name_row_id)
+        if form.seq != fund.catalog_seq and fund.catalog_seq is not None:
+            draft.lines.append(f"该专项在目录中为序号{fund.catalog_seq}，其绩效目标表印的是序号{form.seq}。")
+            draft.cite(form.seq_row_id)
+        draft.lines.append(_same_number(fund, runner, draft))
     else:
         draft.cite(fund.catalog_row_id)
 

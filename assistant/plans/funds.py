@@ -409,20 +409,17 @@ def listing(intent: Intent, runner: Runner, draft: Draft) -> None:
 def compare(intent: Intent, runner: Runner, draft: Draft) -> None:
     """两个专项（或部门）相差多少，两种口径都给出."""
     if len(intent.funds) >= 2:
-        a, b = (fetch_funds(runner, m.Fund.id == f.id)[0] for f in intent.funds[:2])
-        for basis in (CATALOG, TABLE):
-            x, y = a.amount(basis), b.amount(basis)
-            if x is None or y is None:
-                continue
-            hi, lo = (a, b) if x >= y else (b, a)
-            diff = abs(x - y)
-            ratio = _ratio(hi.amount(basis), lo.amount(basis))
-            draft.lines.append(
-                f"按{BASIS_NAME[basis]}口径：{hi.name}{hi.text(basis)}万元，{lo.name}{lo.text(basis)}万元，"
-                f"{hi.name}多{computed(diff, [a.text(basis), b.text(basis)])}万元{ratio}。")
-        draft.cite(*a.rows(), *b.rows())
-        draft.rows = [_fund_dict(a), _fund_dict(b)]
-        draft.chart = [(a.name, float(a.amount(CATALOG) or 0)), (b.name, float(b.amount(CATALOG) or 0))]
+        _compare_funds(intent.funds[0].id, intent.funds[1].id, runner, draft)
+        return
+    if len(intent.departments) == 1:  # "教育局两个专项差了多少"
+        own = _dept_funds(runner, intent.departments[0].id)
+        if len(own) == 2:
+            _compare_funds(own[0].id, own[1].id, runner, draft)
+        else:
+            listing = "；".join(f"{f.name}{f.text(CATALOG)}万元" for f in own)
+            draft.lines.append(f"{display_name(intent.departments[0].name)}有{len(own)}个重点专项，"
+                               f"请说明比较哪两个：{listing}。")
+            draft.cite(*[f.catalog_row_id for f in own])
         return
     rows = runner.rows(department_totals({d.id for d in intent.departments[:2]}))
     if len(rows) == 2:
@@ -444,6 +441,24 @@ def _ratio(hi: Decimal, lo: Decimal) -> str:
     if hi / lo < Decimal("1.5"):
         return f"，高出{percent(hi - lo, lo)}"
     return f"，约为后者的{hi / lo:.1f}倍"
+
+
+def _compare_funds(first: int, second: int, runner: Runner, draft: Draft) -> None:
+    """Two funds side by side on both bases: the difference, and how much larger."""
+    a, b = (fetch_funds(runner, m.Fund.id == i)[0] for i in (first, second))
+    for basis in (CATALOG, TABLE):
+        x, y = a.amount(basis), b.amount(basis)
+        if x is None or y is None:
+            continue
+        hi, lo = (a, b) if x >= y else (b, a)
+        diff = abs(x - y)
+        ratio = _ratio(hi.amount(basis), lo.amount(basis))
+        draft.lines.append(
+            f"按{BASIS_NAME[basis]}口径：{hi.name}{hi.text(basis)}万元，{lo.name}{lo.text(basis)}万元，"
+            f"{hi.name}多{computed(diff, [a.text(basis), b.text(basis)])}万元{ratio}。")
+    draft.cite(*a.rows(), *b.rows())
+    draft.rows = [_fund_dict(a), _fund_dict(b)]
+    draft.chart = [(a.name, float(a.amount(CATALOG) or 0)), (b.name, float(b.amount(CATALOG) or 0))]
 
 
 def department_ids_of_funds(runner: Runner, fund_ids: list[int]) -> list[int]:

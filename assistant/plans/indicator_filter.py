@@ -2,7 +2,9 @@
 
 The indicator is named by wording the question shares with indicator names in
 the store (满意度 → every indicator whose name contains 满意度); the condition
-is the number and comparison the question states.
+is the number and comparison the question states.  A question about 权重
+("权重给到40%的指标有哪些") compares the weights instead of the target values;
+a weight stated without a comparison word means exactly that weight.
 """
 
 from __future__ import annotations
@@ -23,17 +25,23 @@ _CONDITION = re.compile(
     r"(?:(不低于|不少于|达到|高于|超过|低于|不超过|不高于)\s*)?(\d+(?:\.\d+)?)\s*(%|％)?\s*"
     r"(及以上|以上|或以上|及以下|以下|或以下)?"
 )
-_GENERIC = {"目标", "指标", "专项", "项目", "预算", "核心", "定到", "以上", "以下"}
+_GENERIC = {"目标", "指标", "专项", "项目", "预算", "核心", "定到", "以上", "以下", "权重", "给到",
+            "超过", "低于", "高于", "达到", "不低于", "不少于", "不超过", "不高于", "几个", "哪些"}
+_FUNCTION_CHARS = set("的了是有个和与及在把被")  # a keyword never starts or ends with a particle ("的指")
 _PRIMARY = select(m.Document.id).where(m.Document.rendition_of_id.is_(None))
 
 
-def _condition(q: str) -> tuple[str, Decimal, bool] | None:
-    """(operator, value, is_percent) from the question, or None."""
+def _condition(q: str, exact_default: bool = False) -> tuple[str, Decimal, bool] | None:
+    """(operator, value, is_percent) from the question, or None.
+
+    Without a comparison word the bound is ``>=`` ("满意度98%的…" means at least
+    98%), or ``=`` with ``exact_default`` (a weight is a share, stated exactly).
+    """
     for mt in _CONDITION.finditer(q):
         word, number, pct, tail = mt.groups()
         if not (word or tail or pct):
             continue
-        op = ">="
+        op = "=" if exact_default and not (word or tail) else ">="
         if word in ("高于", "超过"):
             op = ">"
         elif word in ("低于",):
@@ -50,7 +58,8 @@ def _keyword(q: str, names: list[str]) -> str | None:
     for size in range(min(len(q), 8), 1, -1):
         for i in range(len(q) - size + 1):
             piece = q[i : i + size]
-            if piece in _GENERIC or not re.fullmatch(r"[\u4e00-\u9fa5]+", piece):
+            if piece in _GENERIC or not re.fullmatch(r"[\u4e00-\u9fa5]+", piece) or (
+                    piece[0] in _FUNCTION_CHARS or piece[-1] in _FUNCTION_CHARS):
                 continue
             if any(piece in n for n in names):
                 # 满意度 / 满意率, 覆盖率 / 覆盖度: the measure suffix is not part of the meaning
@@ -80,13 +89,17 @@ def indicator_filter(
     del vocab
     rows = runner.rows(
         select(m.Indicator.id, m.Indicator.name, m.Indicator.nature, m.Indicator.value,
-               m.Indicator.unit, m.Indicator.source_row_id, m.FundForm.name.label("fund"),
+               m.Indicator.unit, m.Indicator.weight, m.Indicator.weight_text, m.Indicator.source_row_id,
+               m.FundForm.name.label("fund"),
                m.FundForm.fund_id)
         .join(m.FundForm, m.Indicator.form_id == m.FundForm.id)
         .where(m.FundForm.document_id.in_(_PRIMARY), m.FundForm.is_repeat.is_(False))
     )
-    condition = _condition(intent.question)
+    by_weight = "权重" in intent.question
+    condition = _condition(intent.question, exact_default=by_weight)
     keyword = _keyword(intent.question, [r["name"] for r in rows])
+    if by_weight and keyword is None:
+        keyword = ""  # "权重给到40%的指标": every indicator
     if condition is None or keyword is None:
         if quiet_when_empty:
             return False
@@ -95,24 +108,28 @@ def indicator_filter(
         return True
     op, value, pct = condition
     compare = {">=": lambda v: v >= value, ">": lambda v: v > value, "<": lambda v: v < value,
-               "<=": lambda v: v <= value}[op]
+               "<=": lambda v: v <= value, "=": lambda v: v == value}[op]
     hits: dict[int, list[dict]] = {}
     for r in rows:
-        number = parse_amount(r["value"])
-        if keyword not in r["name"] or number is None or (pct and r["unit"] not in ("%", "％")):
+        number = r["weight"] if by_weight else parse_amount(r["value"])
+        if keyword not in r["name"] or number is None or (
+                pct and not by_weight and r["unit"] not in ("%", "％")):
             continue
         if compare(number):
             hits.setdefault(r["fund_id"], []).append(r)
     if not hits and quiet_when_empty:
         return False
-    words = {">=": "不低于", ">": "高于", "<": "低于", "<=": "不高于"}[op]
+    words = {">=": "不低于", ">": "高于", "<": "低于", "<=": "不高于", "=": "等于"}[op]
     unit = "%" if pct else ""
-    listing = "；".join(
-        f"{v[0]['fund']}（" + "、".join(f"{r['name']}{r['nature'] if r['nature'] != '定性' else ''}"
-                                        f"{r['value']}{r['unit']}" for r in v) + "）"
-        for v in hits.values()
-    )
-    draft.lines.append(f"指标名称含“{keyword}”且目标值{words}{value}{unit}的专项共{len(hits)}个"
+    def shown(r: dict) -> str:
+        nature = r["nature"] if r["nature"] != "定性" else ""
+        weight = f"，权重{r['weight_text']}" if by_weight else ""
+        return f"{r['name']}{nature}{r['value']}{r['unit']}{weight}"
+
+    listing = "；".join(f"{v[0]['fund']}（" + "、".join(shown(r) for r in v) + "）" for v in hits.values())
+    named = f"指标名称含“{keyword}”且" if keyword else "有指标"
+    measure = "权重" if by_weight else "目标值"
+    draft.lines.append(f"{named}{measure}{words}{value}{unit}的专项共{len(hits)}个"
                        + (f"：{listing}。" if hits else "。"))
     for v in hits.values():
         draft.cite(*[r["source_row_id"] for r in v])
