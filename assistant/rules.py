@@ -18,6 +18,7 @@ from assistant.answer import Answer
 from assistant.intent import Intent, parse
 from assistant.plans import fund_facts, funds
 from assistant.plans.contacts import contact_lookup, wants_contact_lookup
+from assistant.plans.definitions import ASKS_MEANING, definition
 from assistant.plans.dept_budget import DeptBudgetPlan, department_documents, target_document
 from assistant.plans.disagreements import disagreements
 from assistant.plans.fund_data import department_totals, fetch_funds
@@ -35,11 +36,20 @@ _DEPT_BUDGET_CUES = re.compile(
 )
 # a department-like name: 2-8 characters ending like an agency, not a phrase such as 这三个镇
 _ENTITY_LIKE = re.compile(
-    r"(?:(?![这那哪各每几个些的和与及所有全其它])[\u4e00-\u9fa5]){2,8}?(?:局|镇|街道|中心|委员会|联合会|馆)"
+    r"(?:(?![这那哪各每几个些的和与及所有全其它给对为向在从把被])[\u4e00-\u9fa5]){2,8}?"
+    r"(?:局|镇|街道|中心|委员会|联合会|馆)"
 )
 _KEY_FUND_WORDS = re.compile(r"专项")
+# the first part of the question ranks or adds up: "哪个镇的专项资金合计最多" is no description
+_RANKING = re.compile(
+    r"最多|最少|最大|最小|最高|最低|排第|排名|合计|一共|加起来|多多少|相差|差多少|占|几个|多少个"
+)
+_GENERIC_PLACES = ("乡镇", "城镇", "村镇", "集镇", "小城镇", "社区中心", "服务中心")
 # the question asks which fund pays for something: a fund question even when it mentions 养老/医疗
-_WHICH_FUND = re.compile(r"哪(?:个|一个|项|笔)(?:专项|项目|资金)|什么专项|从哪.{0,4}出|哪里出的钱")
+_WHICH_FUND = re.compile(
+    r"哪(?:个|一个|项|笔)(?:(?:镇|街道|部门|单位|局)的?(?:哪个)?)?(?:专项|项目|资金)|什么专项|从哪.{0,4}出|"
+    r"哪里出的钱|(?:专项|资金)在出"
+)
 # a pronoun that needs an earlier answer to mean anything
 _MAX_CONTACTS = 10
 # the group a ranked noun means ("专项最多的那个镇" ranks towns only)
@@ -105,13 +115,18 @@ class RuleEngine:
             return
         if wants_contact_lookup(intent) and contact_lookup(intent, runner, draft):
             return
+        if ASKS_MEANING.search(intent.question) and definition(intent, runner, draft):
+            return
+        first_part = re.split(r"[？?]", intent.question)[0]
+        which_fund = (self.index is not None and bool(_WHICH_FUND.search(first_part))
+                      and not _RANKING.search(first_part))
         docs = department_documents(runner)
         doc = target_document(intent, docs)
         doc_named = doc is not None and any(d.id == doc.department_id for d in intent.departments)
-        if doc is not None and not intent.funds and (
+        if doc is not None and not intent.funds and not which_fund and (
             doc_named or ((_DEPT_BUDGET_CUES.search(intent.question) or self.vocab.names_subject(
                 intent.question) or self.vocab.term_expansions(intent.question))
-                and not intent.departments and not _WHICH_FUND.search(intent.question))
+                and not intent.departments)
         ):
             DeptBudgetPlan(doc, self.vocab, runner, draft).answer(intent)
             draft.department_ids = [doc.department_id] if doc.department_id else []
@@ -125,6 +140,10 @@ class RuleEngine:
             intent, self.vocab, runner, draft, quiet_when_empty=self.index is not None
         ):
             return
+        if which_fund and not intent.funds and by_meaning(
+            intent, self.index, runner, draft, within=funds.scope_ids(intent)
+        ):
+            return  # "…是哪个镇的哪个专项": what it describes decides; the group only narrows it
         if self._aggregate(intent, runner, draft):
             # the plan may already have named what the answer is about (the top department)
             draft.department_ids = draft.department_ids or [d.id for d in intent.departments]
@@ -257,6 +276,8 @@ class RuleEngine:
     def _unknown_entity(self, intent: Intent) -> str | None:
         """A department-like name (…局, …镇, …中心) in the question that links to nothing."""
         for mt in _ENTITY_LIKE.finditer(intent.question):
+            if mt.group().endswith(_GENERIC_PLACES):
+                continue
             span = Span(mt.start(), mt.end())
             if not any(span.overlaps(s) for s in intent.spans):
                 return mt.group()

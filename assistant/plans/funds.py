@@ -54,7 +54,7 @@ def _basis(intent: Intent) -> str:
     return intent.basis or CATALOG
 
 
-def _scope_ids(intent: Intent) -> set[int] | None:
+def scope_ids(intent: Intent) -> set[int] | None:
     """Departments the question limits itself to (named ones or a group such as 镇街)."""
     ids = {d.id for d in intent.departments}
     if intent.group:
@@ -151,7 +151,7 @@ def department_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
 def fund_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     """Single funds: 排第几 / 最大 / 最小 / 第N / 前N, within named departments if any."""
     basis = _basis(intent)
-    scope = _scope_ids(intent)
+    scope = scope_ids(intent)
     clauses = [m.Fund.department_id.in_(scope)] if scope else []
     funds = fetch_funds(runner, *clauses)
     funds.sort(key=lambda f: f.amount(basis) or 0, reverse=True)
@@ -284,7 +284,7 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
         _departments_over(intent, runner, draft)
         return
     if intent.thresholds:
-        scope = _scope_ids(intent)
+        scope = scope_ids(intent)
         within = [m.Fund.department_id.in_(scope)] if scope else []
         for b in (basis, TABLE if basis == CATALOG else CATALOG):
             n = runner.rows(count_where(*_conditions(intent, b), *within))[0]
@@ -383,7 +383,7 @@ def listing(intent: Intent, runner: Runner, draft: Draft) -> None:
     """有哪些 / 超过…万的是哪几个 / 正好…万的有哪些."""
     basis = _basis(intent)
     clauses = []
-    scope = _scope_ids(intent)
+    scope = scope_ids(intent)
     if scope:
         clauses.append(m.Fund.department_id.in_(scope))
     clauses += _conditions(intent, basis)
