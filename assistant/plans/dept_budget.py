@@ -33,7 +33,7 @@ _TABLE_PREFERENCE = (3, 5, 6, 7, 8, 9, 11, 2, 12, 1, 4, 10)
 # counted things: the question must ask for a count ("几辆", "车辆数"), not name a cost ("公务用车运行维护费")
 _UNITS = {"辆": re.compile(r"几辆|多少辆|车辆数|车辆有多少|有多少车|多少台车|几台车|用车数"),
           "台（套）": re.compile(r"几台|多少台|几套|多少套|设备数")}
-_PERCENT = re.compile(r"百分之|百分比|%|％|幅度|增长率|增速|降幅|涨幅|降低率|比例")
+_PERCENT = re.compile(r"百分之|百分比|%|％|幅度|增长率|增速|降幅|涨幅|增幅|降低率|比例|百分点|变化率")
 _WHY_OR_USE = re.compile(r"为什么|原因|为何|用在|用于|用到|花在|哪些方面|干什么|做什么")
 _CLAUSE = re.compile(r"(主要(?:原因)?(?:是|为|用于)[^；。]*)")
 _ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|怎样|谁|呢|各")
@@ -81,6 +81,23 @@ def _is_total(column: str) -> bool:
 def _score(label: str, text: str) -> int:
     common, _ = longest_common_substring(label, text)
     return len(common) if len(common) >= 2 else 0
+
+
+def _covered(text: str, *labels: str) -> int:
+    """How well labels cover ``text``: greedy common pieces (2+ characters), each counting its length squared.
+
+    Squaring makes one contiguous match ("收入预算") outweigh the same characters
+    found in scattered pieces ("收入" … "预算") of a longer label.
+    """
+    score, i = 0, 0
+    while i < len(text):
+        j = next((j for j in range(len(text), i + 1, -1) if any(text[i:j] in label for label in labels)), i)
+        if j > i:
+            score += (j - i) ** 2
+            i = j
+        else:
+            i += 1
+    return score
 
 
 def _pick_years(part: str, whole: list[int], doc_year: int | None) -> list[int]:
@@ -172,7 +189,7 @@ class DeptBudgetPlan:
         if columns and self._column_totals(columns):
             return True
         subjects = self._subject_names(text)
-        if not subjects and self.tables and self._table_total(text):
+        if not subjects and self.tables and self._table_total(text, years):
             return True
         if subjects and _CHANGE.search(whole) and not self._has_years(subjects) and self._fact(
             text, whole, years
@@ -186,12 +203,17 @@ class DeptBudgetPlan:
             return self._subjects(self.last_codes, raw, years)  # the change of what the last part named
         return self._fact(text, whole, years)
 
-    def _table_total(self, text: str) -> bool:
-        """A named table's total row in a column the question names (支出预算总表里的项目支出)."""
+    def _table_total(self, text: str, years: list[int]) -> bool:
+        """A named table's total row in a column the question names (支出预算总表里的项目支出).
+
+        Only the year asked for counts: a table without that year's column does
+        not answer "去年的…", however well its title matches.
+        """
         if len(self.tables) != 1:
             return False  # "基本支出" alone names two tables: the narrative's figure answers better
+        wanted = set(years) or {self.doc.year}
         totals = [ln for ln in self.lines if ln.table_no in self.tables and not ln.subject_code
-                  and ln.year == self.doc.year]
+                  and ln.year in wanted]
         named = [ln for ln in totals if ln.column.rsplit("/", 1)[-1] in text]
         if not named:
             return False
@@ -330,21 +352,27 @@ class DeptBudgetPlan:
                 continue
             if not unit and f.unit in _UNITS:
                 continue
-            if years and f.year not in years and not (_CHANGE.search(whole) and f.change):
+            derivable = f.base_year in years and self._current(f) is not None
+            if years and f.year not in years and not derivable and not (_CHANGE.search(whole) and f.change):
                 continue
-            score = _score(f.item, text) * 2 + _score(f.topic, text) + (1 if f.change and
-                                                                        _CHANGE.search(text) else 0)
+            # how much of the question the figure's wording covers, its own item counting extra:
+            # "去年一般公共预算的基本支出" is 基本支出 (topic 一般公共预算…), not 一般公共预算…支出
+            score = 3 * _covered(text, f.item, f.topic) + _covered(text, f.item) + (
+                1 if f.change and _CHANGE.search(text) else 0)
             score += 2 if unit else 0  # "有多少辆车": the unit alone already says what is counted
-            if f.amount is None and not _CHANGE.search(text):
+            if f.amount is None and not _CHANGE.search(text) and not derivable:
                 continue  # a bare change ("收入预算较2023年增加…") does not answer "多少"
             if score > best_score:
                 best, best_score = f, score
         if best is None:
             return False
         self.last_topic = best.topic
+        current = self._current(best)
+        if years and best.year not in years and current is not None and not _CHANGE.search(text):
+            return self._earlier_year(best, current)
         line = _fact_text(best)
-        if best.change in ("增加", "减少") and best.amount is not None and _PERCENT.search(whole):
-            line += _fact_rate(best)
+        if current is not None and _PERCENT.search(whole):
+            line += _fact_rate(best, current)
         if _WHY_OR_USE.search(whole) and (clauses := _explained(self._source_text(best.source_row_id), best)):
             line += "。原文说明：" + "；".join(clauses)
         self.draft.lines.append(line + "；")
@@ -354,6 +382,32 @@ class DeptBudgetPlan:
                                 "变化额": best.change_text})
         if _SUBJECT_WORDS.search(whole):
             self._subjects_of_topic(best.topic)
+        return True
+
+    def _current(self, f):
+        """The figure a stated change applies to: the fact's own amount, or its topic's total.
+
+        "收入预算较2023年增加48.91万元" states no amount of its own; the topic's
+        total ("收入预算1952.98万元", item 年初预算数) is the figure it compares.
+        """
+        if f.change not in ("增加", "减少") or f.change_amount is None:
+            return None
+        if f.amount is not None:
+            return f
+        return next((t for t in self.facts if t.topic == f.topic and t.year == f.year and t.amount is not None
+                     and re.search(r"年初预算数|合计|总额|总计", t.item)), None)
+
+    def _earlier_year(self, f, current) -> bool:
+        """Last year's figure the narrative implies: this year's amount minus the stated change."""
+        base = current.amount - f.change_amount if f.change == "增加" else current.amount + f.change_amount
+        base_text = computed(base, [current.amount_text, f.change_text])
+        self.draft.lines.append(
+            f"{f.base_year}年{f.item}为{base_text}{f.unit}（文件未直接列出，由{f.year}年{current.amount_text}"
+            f"{f.unit}与“比{f.base_year}年{f.change}{f.change_text}{f.unit}”推算）；")
+        self.draft.cite(current.source_row_id, f.source_row_id)
+        source = f"{current.amount_text}、{f.change}{f.change_text}"
+        self.draft.rows.append({"主题": f.topic, "项目": f.item, "年度": f.base_year, "金额": base_text,
+                                "单位": f.unit, "推算自": source})
         return True
 
     def _source_text(self, row_id: int | None) -> str:
@@ -404,12 +458,12 @@ def _explained(source: str, f) -> list[str]:
     return _CLAUSE.findall(rest[: following.start()] if following else rest)
 
 
-def _fact_rate(f) -> str:
+def _fact_rate(f, current) -> str:
     """The rate of a stated change: the earlier year's figure is this year's minus the change."""
-    base = f.amount - f.change_amount if f.change == "增加" else f.amount + f.change_amount
+    base = current.amount - f.change_amount if f.change == "增加" else current.amount + f.change_amount
     if not base:
         return ""
-    base_text = computed(base, [f.amount_text, f.change_text])
+    base_text = computed(base, [current.amount_text, f.change_text])
     word = "增长" if f.change == "增加" else "下降"
     rate = percent(f.change_amount, base)
     return f"（{f.base_year}年为{base_text}{f.unit}，由本年数与变化额推算），{word}{rate}"
