@@ -37,7 +37,10 @@ _PERCENT = re.compile(r"百分之|百分比|%|％|幅度|增长率|增速|降幅
 _WHY_OR_USE = re.compile(r"为什么|原因|为何|用在|用于|用到|花在|哪些方面|干什么|做什么")
 _CLAUSE = re.compile(r"(主要(?:原因)?(?:是|为|用于)[^；。]*)")
 _ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|怎样|谁|呢|各")
-_NEXT_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*万元")
+_SPLIT = re.compile(r"各(?:占|是|为)?多少|分别(?:是|为)?多少|各自|怎么分|构成|人员经费和|公用经费和")
+_DETAIL = re.compile(r"具体|明细|哪些|包括|包含|由什么|都有什么|是什么补助|分别是")
+# the next figure with a comparison of its own starts another statement ("…万元，比2023年…")
+_NEXT_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*万元\s*[，,]\s*比")
 _WHICH_ITEM = re.compile(r"哪一?项|哪些项|哪个方面|什么项目")
 _CONTACT = re.compile(r"联系人|联系电话|电话|联系方式|找谁")
 _CONTACT_ROW = re.compile(r"联系人|联系电话|联系方式")
@@ -132,6 +135,7 @@ class DeptBudgetPlan:
         self.tables = self._named_tables(q)
         self.last_topic: str | None = None
         self.last_codes: set[str] = set()
+        self.detailed = False  # a subject's parts or children were already listed
         self.draft.lines.append(f"{display_name(self.doc.department)}{self.doc.year or ''}年部门预算：")
         answered = False
         parts = [p for p in _PARTS.split(q) if p.strip()] or [q]
@@ -141,6 +145,8 @@ class DeptBudgetPlan:
         for index, part in enumerate(parts):
             if index and answered and not _ASKS.search(part):
                 continue  # "基本支出和项目支出加起来算" qualifies the part before it, asks nothing new
+            if index and self.detailed and not self._subject_names(part):
+                continue  # "具体是什么补助" / "基本和项目各多少": already listed under the subject
             text = part + " " + " ".join(self.vocab.term_expansions(part))
             years = _pick_years(part, [y for y in intent.years], self.doc.year) or \
                 _pick_years(q, intent.years, self.doc.year)
@@ -161,8 +167,12 @@ class DeptBudgetPlan:
         return {no for no, score in scored.items() if score == best} if best >= 4 else set()
 
     def _in_tables(self, lines: list) -> list:
-        """Lines of the named tables, or all of them when none of the named tables has any."""
+        """Lines of the named tables, else of the tables a 基本支出/项目支出 qualifier names, else all."""
         chosen = [ln for ln in lines if ln.table_no in self.tables]
+        if not chosen:
+            heads = [h for h in ("基本支出", "项目支出") if h in self.question]
+            if len(heads) == 1:
+                chosen = [ln for ln in lines if ln.table_title.startswith(heads[0])]
         return chosen or lines
 
     def _contact(self) -> bool:
@@ -189,6 +199,8 @@ class DeptBudgetPlan:
         if columns and self._column_totals(columns):
             return True
         subjects = self._subject_names(text)
+        if _WHY_OR_USE.search(raw) and not subjects and self._fact(text, whole, years):
+            return True
         if not subjects and self.tables and self._table_total(text, years):
             return True
         if subjects and _CHANGE.search(whole) and not self._has_years(subjects) and self._fact(
@@ -267,9 +279,13 @@ class DeptBudgetPlan:
         return done
 
     def _subject_names(self, text: str) -> set[str]:
-        """Subject codes whose name the question states (longest names first)."""
+        """Subject codes whose name the question states (longest names first), in named tables first."""
+        return self._names_in(text, self._in_tables(self.lines)) or self._names_in(text, self.lines)
+
+    @staticmethod
+    def _names_in(text: str, lines: list) -> set[str]:
         names: dict[str, set[str]] = {}
-        for ln in self._in_tables(self.lines):
+        for ln in lines:
             if ln.subject_code and len(ln.subject_name) >= 2:
                 names.setdefault(ln.subject_name, set()).add(ln.subject_code)
         plain = text.replace("的", "")
@@ -310,8 +326,12 @@ class DeptBudgetPlan:
                     f"（{_table_label(a)}；{_table_label(b)}）；")
                 self.draft.cite(a.source_row_id, b.source_row_id)
                 self.draft.rows += [_line_row(a), _line_row(b)]
+                self._split(b, whole)
                 continue
             wanted = years[0] if len(years) == 1 else self.doc.year or 0
+            if wanted not in by_year and by_year:
+                have = "、".join(f"{y}年" for y in sorted(by_year))
+                self.draft.lines.append(f"表中没有{code} {name}的{wanted}年数，只有{have}的；")
             chosen = by_year.get(wanted) or by_year.get(self.doc.year or 0) or next(
                 iter(by_year.values()), lines[0])
             self.draft.lines.append(
@@ -319,10 +339,41 @@ class DeptBudgetPlan:
                 f"（{_table_label(chosen)}）；")
             self.draft.cite(chosen.source_row_id)
             self.draft.rows.append(_line_row(chosen))
+            self._split(chosen, whole)
+            self._children(chosen, whole)
         if len({ln.classification for ln in self.lines
                 if ln.subject_code in codes}) > 1:
             self.draft.lines.append("注意：不同分类科目的统计口径不同，金额不宜混用。")
         return True
+
+    def _split(self, line, whole: str) -> None:
+        """The line's parts in its own table when asked ("基本支出和项目支出各多少", "算基本还是项目")."""
+        if not (_SPLIT.search(whole) or re.search(r"基本.{0,6}项目|项目.{0,6}基本", whole)):
+            return
+        parts = [ln for ln in self.lines if ln.table_no == line.table_no and ln.year == line.year
+                 and ln.subject_code == line.subject_code and ln.column != line.column and ln.amount
+                 and ln.column.rsplit("/", 1)[-1] not in ("总计", "合计", "小计")]
+        if not parts:
+            return
+        self.detailed = True
+        listing = "，".join(f"{ln.column.rsplit('/', 1)[-1]}{ln.amount_text}万元" for ln in parts)
+        self.draft.lines.append(f"其中{listing}；")
+        self.draft.cite(*[ln.source_row_id for ln in parts])
+        self.draft.rows += [_line_row(ln) for ln in parts]
+
+    def _children(self, line, whole: str) -> None:
+        """The subjects under a class code when asked what it consists of ("具体是什么补助")."""
+        if not _DETAIL.search(whole):
+            return
+        kids = [ln for ln in self.lines if ln.table_no == line.table_no and ln.year == line.year
+                and ln.column == line.column and ln.subject_code and ln.subject_code != line.subject_code
+                and ln.subject_code.startswith(line.subject_code)]
+        if kids:
+            self.detailed = True
+            listing = "，".join(f"{ln.subject_code} {ln.subject_name}{ln.amount_text}万元" for ln in kids)
+            self.draft.lines.append(f"明细：{listing}；")
+            self.draft.cite(*[ln.source_row_id for ln in kids])
+            self.draft.rows += [_line_row(ln) for ln in kids]
 
     def _basic_and_project(self, lines: list) -> bool:
         """An economic item that both the 基本支出 and the 项目支出 table hold: each, and their sum."""
