@@ -42,7 +42,8 @@ _ENTITY_LIKE = re.compile(
 _KEY_FUND_WORDS = re.compile(r"专项")
 # the first part of the question ranks or adds up: "哪个镇的专项资金合计最多" is no description
 _RANKING = re.compile(
-    r"最多|最少|最大|最小|最高|最低|排第|排名|合计|一共|加起来|多多少|相差|差多少|占|几个|多少个"
+    r"最多|最少|最大|最小|最高|最低|排第|排名|合计|一共|加起来|多多少|相差|差多少|差额|占|几个|多少个|"
+    r"(?:专项|资金)(?:多|少)|谁的"
 )
 _GENERIC_PLACES = ("乡镇", "城镇", "村镇", "集镇", "小城镇", "社区中心", "服务中心")
 # the question asks which fund pays for something: a fund question even when it mentions 养老/医疗

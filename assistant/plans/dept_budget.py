@@ -134,6 +134,7 @@ class DeptBudgetPlan:
         expansions = " ".join(self.vocab.term_expansions(q))
         self.tables = self._named_tables(q)
         self.last_topic: str | None = None
+        self.last_fact = None
         self.last_codes: set[str] = set()
         self.detailed = False  # a subject's parts or children were already listed
         self.draft.lines.append(f"{display_name(self.doc.department)}{self.doc.year or ''}年部门预算：")
@@ -213,7 +214,20 @@ class DeptBudgetPlan:
             return True
         if self.last_codes and _CHANGE.search(raw) and self._has_years(self.last_codes):
             return self._subjects(self.last_codes, raw, years)  # the change of what the last part named
-        return self._fact(text, whole, years)
+        if self._fact(text, whole, years):
+            return True
+        return self._change_of_last(raw)
+
+    def _change_of_last(self, raw: str) -> bool:
+        """"去年的机关运行经费是多少？今年压减幅度是百分之几？": the change of the figure just given."""
+        f = self.last_fact
+        current = self._current(f) if f is not None else None
+        if current is None or not (_CHANGE.search(raw) or _PERCENT.search(raw)):
+            return False
+        rate = _fact_rate(f, current) if _PERCENT.search(raw) else ""
+        self.draft.lines.append(_fact_text(f) + rate + "；")
+        self.draft.cite(f.source_row_id)
+        return True
 
     def _table_total(self, text: str, years: list[int]) -> bool:
         """A named table's total row in a column the question names (支出预算总表里的项目支出).
@@ -417,7 +431,7 @@ class DeptBudgetPlan:
                 best, best_score = f, score
         if best is None:
             return False
-        self.last_topic = best.topic
+        self.last_topic, self.last_fact = best.topic, best
         current = self._current(best)
         if years and best.year not in years and current is not None and not _CHANGE.search(text):
             return self._earlier_year(best, current)
