@@ -29,7 +29,9 @@ THRESHOLDS = [
     (re.compile(r"(?:正好|恰好|刚好|等于|就是|是)\s*" + _NUM + r"\s*万"), "="),
 ]
 _RANGE = re.compile(_NUM + r"\s*万?元?\s*(?:到|至|~|～|－|-)\s*" + _NUM + r"\s*万")
-_RANK_POSITION = re.compile(r"排(?:在)?第几|第几(?:名|位)|排名(?:多少|第几|如何|怎样)|名次")
+_RANK_POSITION = re.compile(
+    r"排(?:在)?第几|第几(?:名|位|大|多)|排名(?:多少|第几|如何|怎样)|名次|排老几|排多少"
+)
 _NTH = re.compile(
     r"(?:排(?:在)?|第)" + _CN
     + r"(?![\d零一二两三四五六七八九十次届批期轮季章条款号页天年月日项])(?:名|位|的|大|多|高)?"
@@ -44,9 +46,9 @@ _COUNT = re.compile(r"几个|几项|多少个|多少项|有几|几家|数量|多
 _SUM = re.compile(r"加起来|一共|合计|总共|总计|共计|总额|总和|汇总|加总|总数|总预算|合起来|总规模|总盘子")
 _COMPARE = re.compile(
     r"差多少|相差|差距|差额|多多少|少多少|多出|高多少|低多少|差几|比较|对比|差了|哪个.{0,4}(?:多|少|高|低|大)|"
-    r"(?:多|少)(?:拨|给|安排|花|出)了?多少"
+    r"(?:多|少)(?:拨|给|安排|花|出)了?多少|大多少|高出|低了?多少|谁的?.{0,6}(?:大|多|高|少)"
 )
-_SHARE = re.compile(r"占.*(?:比例|比重|百分之|%|多少)|占比|百分比|比重")
+_SHARE = re.compile(r"占.*(?:比例|比重|百分之|%|多少|百分点)|占比|百分比|比重")
 _LIST = re.compile(r"哪些|哪几个|哪几项|列出|列一下|名下|有什么专项|都有|分别是")
 _CONTACT = re.compile(r"联系人|联系电话|电话|找谁|联系方式|负责人|手机")
 _PHONE = re.compile(r"电话|手机|联系方式")
@@ -65,6 +67,10 @@ _INDICATOR_UNIT = re.compile(
 # figures a budget compilation never holds: execution, actual spending, final accounts
 _ACTUALS = re.compile(
     r"执行率|执行了|执行进度|执行情况|实际执行|决算|实际支出|实际花|花了多少|拨付进度|支付进度|已支出|到位了多少"
+)
+_NAMED_GROUP = re.compile(
+    r"(?:叫|名为|名叫|名称|名字|带|含|包含|含有)[^“”\"]{0,4}[“\"]([^”\"]{2,20})[”\"]|"
+    r"(?:所有|全部|凡是)(?:叫|名为|名叫)([\u4e00-\u9fa5]{2,12}?)的"
 )
 _MISMATCH = re.compile(r"不一致|对不上|对得上|不符|差异|矛盾|出入|一致吗|相符")
 _DEPARTMENT_OF = re.compile(r"哪个(?:部门|单位)(?:管|负责|主管|的)|主管部门|归哪个|谁管|归谁|哪家单位")
@@ -178,6 +184,10 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
         word, members = vocab.funds_sharing(q[fund_links[0][1].start : fund_links[0][1].end])
         if len(members) > 1:
             intent.fund_group = (word, members)
+    if named := _NAMED_GROUP.search(q):  # "名称里带“惠民”的", "所有叫招商引资专项的": the word decides
+        word, members = vocab.funds_sharing(named.group(1) or named.group(2), shortest=2)
+        if len(members) > 1:
+            intent.fund_group, intent.funds, intent.departments = (word, members), [], []
     intent.years = _years(q)
     intent.thresholds = _thresholds(q)
     intent.dept_threshold = bool(intent.thresholds and _DEPT_THRESHOLD.search(q))
@@ -224,6 +234,8 @@ def _operation(q: str, intent: Intent) -> str:
     """The main operation, most specific cue first."""
     if _RANK_POSITION.search(q):
         return "rank_position"
+    if intent.only_n is not None:
+        return "count"
     if _SHARE.search(q):
         return "share"
     if _COMPARE.search(q) and (len(intent.funds) >= 2 or len(intent.departments) >= 2 or (

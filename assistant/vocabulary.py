@@ -258,10 +258,16 @@ class Vocabulary:
         scored.sort(key=lambda t: -t[2])
         return scored
 
-    def funds_sharing(self, text: str) -> tuple[str, list[Fund]]:
-        """Every fund whose name contains the distinctive part of ``text`` (a keyword group)."""
+    def funds_sharing(self, text: str, shortest: int = 3) -> tuple[str, list[Fund]]:
+        """Every fund whose name contains the distinctive part of ``text`` (a keyword group).
+
+        ``shortest`` guards against words too short to mean anything; a word the
+        question quotes ("名称里带“惠民”的") may be as short as two characters.
+        """
         core = _core(text)
-        return core, [f for f in self.funds if any(core in n for n in f.names)] if len(core) >= 3 else []
+        if len(core) < shortest:
+            return core, []
+        return core, [f for f in self.funds if any(core in n for n in f.names)]
 
     def fund(self, fund_id: int) -> Fund | None:
         return next((f for f in self.funds if f.id == fund_id), None)

@@ -7,6 +7,7 @@ whenever the two bases would give a different answer the text says so.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -31,6 +32,8 @@ from assistant.sqlrun import Runner
 from assistant.vocabulary import display_name
 from db import models as m
 
+# "放到全部85个专项里排老几": the ranking runs over every fund, whoever owns the one named
+_ACROSS_ALL = re.compile(r"全部|所有|全区|\d+个(?:重点)?专项")
 OP_WORDS = {">": "超过", ">=": "不少于", "<": "低于", "<=": "不超过", "=": "正好为"}
 
 
@@ -151,14 +154,14 @@ def department_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
 def fund_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     """Single funds: 排第几 / 最大 / 最小 / 第N / 前N, within named departments if any."""
     basis = _basis(intent)
-    scope = scope_ids(intent)
+    scope = None if _ACROSS_ALL.search(intent.question) else scope_ids(intent)
     clauses = [m.Fund.department_id.in_(scope)] if scope else []
     funds = fetch_funds(runner, *clauses)
     funds.sort(key=lambda f: f.amount(basis) or 0, reverse=True)
     draft.chart = [(f.name, float(f.amount(basis) or 0)) for f in funds[:15]]
     draft.chart_title = f"单个专项预算（{BASIS_NAME[basis]}口径，万元）"
     draft.rows = [_fund_dict(f) for f in funds]
-    where = "、".join(display_name(d.name) for d in intent.departments) or (
+    where = "全部" if scope is None else "、".join(display_name(d.name) for d in intent.departments) or (
         intent.group[0] if intent.group else "全部")
     if intent.op == "rank_position" and intent.funds:
         for target in intent.funds:

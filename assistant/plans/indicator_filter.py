@@ -22,11 +22,12 @@ from db import models as m
 from ingest.recognisers.common import parse_amount
 
 _CONDITION = re.compile(
-    r"(?:(不低于|不少于|达到|高于|超过|低于|不超过|不高于)\s*)?(\d+(?:\.\d+)?)\s*(%|％)?\s*"
+    r"(?:(不低于|不少于|达到|高于|超过|低于|不超过|不高于|恰好是?|正好是?|刚好是?|等于)\s*)?(\d+(?:\.\d+)?)\s*(%|％)?\s*"
     r"(及以上|以上|或以上|及以下|以下|或以下)?"
 )
 _GENERIC = {"目标", "指标", "专项", "项目", "预算", "核心", "定到", "以上", "以下", "权重", "给到",
-            "超过", "低于", "高于", "达到", "不低于", "不少于", "不超过", "不高于", "几个", "哪些"}
+            "超过", "低于", "高于", "达到", "不低于", "不少于", "不超过", "不高于", "几个", "哪些",
+            "绩效", "绩效目标", "目标表", "恰好", "正好", "等于"}
 _FUNCTION_CHARS = set("的了是有个和与及在把被")  # a keyword never starts or ends with a particle ("的指")
 _PRIMARY = select(m.Document.id).where(m.Document.rendition_of_id.is_(None))
 
@@ -41,7 +42,7 @@ def _condition(q: str, exact_default: bool = False) -> tuple[str, Decimal, bool]
         word, number, pct, tail = mt.groups()
         if not (word or tail or pct):
             continue
-        op = "=" if exact_default and not (word or tail) else ">="
+        op = "=" if (exact_default and not (word or tail)) or (word and word[0] in "恰正刚等") else ">="
         if word in ("高于", "超过"):
             op = ">"
         elif word in ("低于",):
@@ -129,7 +130,8 @@ def indicator_filter(
     listing = "；".join(f"{v[0]['fund']}（" + "、".join(shown(r) for r in v) + "）" for v in hits.values())
     named = f"指标名称含“{keyword}”且" if keyword else "有指标"
     measure = "权重" if by_weight else "目标值"
-    draft.lines.append(f"{named}{measure}{words}{value}{unit}的专项共{len(hits)}个"
+    count = sum(len(v) for v in hits.values())
+    draft.lines.append(f"{named}{measure}{words}{value}{unit}的专项共{len(hits)}个（指标{count}条）"
                        + (f"：{listing}。" if hits else "。"))
     for v in hits.values():
         draft.cite(*[r["source_row_id"] for r in v])
