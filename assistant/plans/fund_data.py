@@ -74,13 +74,14 @@ def department_totals(department_ids: set[int] | None = None) -> Select:
     return stmt
 
 
-def grand_total() -> Select:
-    """All key funds: count and totals on both bases."""
-    return select(
+def grand_total(department_ids: set[int] | None = None) -> Select:
+    """All key funds (of some departments only, when given): count and totals on both bases."""
+    stmt = select(
         func.count(m.Fund.id).label("funds"),
         func.sum(basis_amount(CATALOG)).label("catalog_total"),
         func.sum(basis_amount(TABLE)).label("table_total"),
     ).where(m.Fund.document_id.in_(_PRIMARY), m.Fund.program == PROGRAM_KEY)
+    return stmt.where(m.Fund.department_id.in_(department_ids)) if department_ids else stmt
 
 
 def threshold_clause(op: str, value: Decimal, basis: str):

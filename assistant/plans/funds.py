@@ -363,8 +363,11 @@ def share(intent: Intent, runner: Runner, draft: Draft) -> None:
     if intent.funds and intent.departments and owned <= {d.id for d in intent.departments}:
         _share_of_department(intent, runner, draft, basis)
         return
-    whole = runner.rows(grand_total())[0]
+    # "万东镇占十个镇街合计的比例": a named group is the whole the department is a share of
+    within_group = intent.group is not None and bool(intent.departments)
+    whole = runner.rows(grand_total({d.id for d in intent.group[1]} if within_group else None))[0]
     denominator = whole[f"{basis}_total"]
+    whole_name = f"{intent.group[0] if within_group else '全区'}{whole['funds']}个重点专项"
     targets = [(display_name(d.name), [m.Fund.department_id == d.id]) for d in intent.departments]
     if intent.group and not intent.departments:
         targets = [(intent.group[0], [m.Fund.department_id.in_({d.id for d in intent.group[1]})])]
@@ -375,7 +378,7 @@ def share(intent: Intent, runner: Runner, draft: Draft) -> None:
         what = (f"{label}预算{computed(part, texts)}万元" if len(funds) == 1 and label == funds[0].name
                 else f"{label}的重点专项合计{computed(part, texts)}万元（{'+'.join(texts)}）")
         draft.lines.append(
-            f"按{BASIS_NAME[basis]}口径，{what}，占全区{whole['funds']}个重点专项合计"
+            f"按{BASIS_NAME[basis]}口径，{what}，占{whole_name}合计"
             f"{amount(denominator, basis_precision(runner)[basis])}万元的{percent(part, denominator)}。")
         draft.cite(*[f.catalog_row_id if basis == CATALOG else f.table_row_id for f in funds])
     draft.rows = [{"专项数": whole["funds"], "目录合计": whole["catalog_total"],
