@@ -28,6 +28,7 @@ _CONDITION = re.compile(
 _GENERIC = {"目标", "指标", "专项", "项目", "预算", "核心", "定到", "以上", "以下", "权重", "给到",
             "超过", "低于", "高于", "达到", "不低于", "不少于", "不超过", "不高于", "几个", "哪些",
             "绩效", "绩效目标", "目标表", "恰好", "正好", "等于"}
+_QUOTED = re.compile(r"[“\"]([^”\"]{2,30})[”\"]")
 _FUNCTION_CHARS = set("的了是有个和与及在把被")  # a keyword never starts or ends with a particle ("的指")
 _PRIMARY = select(m.Document.id).where(m.Document.rendition_of_id.is_(None))
 
@@ -71,68 +72,88 @@ def _keyword(q: str, names: list[str]) -> str | None:
 
 
 def wants_indicator_filter(intent: Intent, vocab: Vocabulary) -> bool:
-    """Indicator wording plus a numeric condition, about funds in general (none named)."""
+    """Indicator wording plus a numeric condition, or "哪些专项有“…”指标", about funds in general."""
     del vocab
-    return (not intent.funds and intent.op in ("count", "list", "lookup")
-            and (intent.wants_indicator or "%" in intent.question)
-            and _condition(intent.question) is not None)
+    if intent.funds or intent.op not in ("count", "list", "lookup"):
+        return False
+    if _condition(intent.question) is not None:
+        return intent.wants_indicator or "%" in intent.question
+    return intent.wants_indicator and intent.op in ("count", "list") and bool(_QUOTED.search(intent.question))
+
+
+def _indicator_rows(runner: Runner) -> list[dict]:
+    return runner.rows(
+        select(m.Indicator.id, m.Indicator.name, m.Indicator.nature, m.Indicator.value,
+               m.Indicator.unit, m.Indicator.weight, m.Indicator.weight_text, m.Indicator.source_row_id,
+               m.FundForm.name.label("fund"), m.FundForm.fund_id, m.FundForm.department_id)
+        .join(m.FundForm, m.Indicator.form_id == m.FundForm.id)
+        .where(m.FundForm.document_id.in_(_PRIMARY), m.FundForm.is_repeat.is_(False))
+    )
+
+
+def _shown(r: dict, by_weight: bool) -> str:
+    nature = r["nature"] if r["nature"] != "定性" else ""
+    weight = f"，权重{r['weight_text']}" if by_weight else ""
+    return f"{r['name']}{nature}{r['value']}{r['unit']}{weight}"
 
 
 def indicator_filter(
     intent: Intent, vocab: Vocabulary, runner: Runner, draft: Draft, quiet_when_empty: bool = False
 ) -> bool:
-    """Count and list the funds having an indicator that meets the condition.
+    """Count and list the funds having an indicator that meets the condition (or just has the name).
 
-    With ``quiet_when_empty`` a filter that finds nothing writes nothing and
-    returns False, so the question can be tried by meaning instead ("回收率达91%
-    以上的是哪个专项" may describe a goal text rather than an indicator name).
+    A quoted indicator name with no condition lists every fund having it, with
+    its target.  Named departments or a group narrow the funds.  With
+    ``quiet_when_empty`` a filter that finds nothing writes nothing and returns
+    False, so the question can be tried by meaning instead ("回收率达91%以上的是
+    哪个专项" may describe a goal text rather than an indicator name).
     """
     del vocab
-    rows = runner.rows(
-        select(m.Indicator.id, m.Indicator.name, m.Indicator.nature, m.Indicator.value,
-               m.Indicator.unit, m.Indicator.weight, m.Indicator.weight_text, m.Indicator.source_row_id,
-               m.FundForm.name.label("fund"),
-               m.FundForm.fund_id)
-        .join(m.FundForm, m.Indicator.form_id == m.FundForm.id)
-        .where(m.FundForm.document_id.in_(_PRIMARY), m.FundForm.is_repeat.is_(False))
-    )
+    rows = _indicator_rows(runner)
     by_weight = "权重" in intent.question
     condition = _condition(intent.question, exact_default=by_weight)
-    keyword = _keyword(intent.question, [r["name"] for r in rows])
-    if by_weight and keyword is None:
-        keyword = ""  # "权重给到40%的指标": every indicator
-    if condition is None or keyword is None:
+    names = [r["name"] for r in rows]
+    quoted = _QUOTED.search(intent.question)
+    if quoted and any(quoted.group(1) in n for n in names):
+        keyword: str | None = quoted.group(1)
+    elif condition is not None:
+        keyword = _keyword(intent.question, names)
+        if by_weight and keyword is None:
+            keyword = ""  # "权重给到40%的指标": every indicator
+    else:
+        keyword = None
+    if keyword is None:
         if quiet_when_empty:
             return False
         draft.understood = False
         draft.lines.append("没有识别出要筛选的指标或条件。")
         return True
-    op, value, pct = condition
+    op, value, pct = condition or ("any", Decimal(0), False)
     compare = {">=": lambda v: v >= value, ">": lambda v: v > value, "<": lambda v: v < value,
-               "<=": lambda v: v <= value, "=": lambda v: v == value}[op]
+               "<=": lambda v: v <= value, "=": lambda v: v == value, "any": lambda v: True}[op]
+    scope = {d.id for d in intent.departments} | ({d.id for d in intent.group[1]} if intent.group else set())
     hits: dict[int, list[dict]] = {}
     for r in rows:
-        number = r["weight"] if by_weight else parse_amount(r["value"])
-        if keyword not in r["name"] or number is None or (
-                pct and not by_weight and r["unit"] not in ("%", "％")):
+        if keyword not in r["name"] or (scope and r["department_id"] not in scope):
             continue
-        if compare(number):
+        number = r["weight"] if by_weight else parse_amount(r["value"])
+        if condition is not None and (number is None or (
+                pct and not by_weight and r["unit"] not in ("%", "％"))):
+            continue
+        if condition is None or compare(number):
             hits.setdefault(r["fund_id"], []).append(r)
     if not hits and quiet_when_empty:
         return False
-    words = {">=": "不低于", ">": "高于", "<": "低于", "<=": "不高于", "=": "等于"}[op]
-    unit = "%" if pct else ""
-    def shown(r: dict) -> str:
-        nature = r["nature"] if r["nature"] != "定性" else ""
-        weight = f"，权重{r['weight_text']}" if by_weight else ""
-        return f"{r['name']}{nature}{r['value']}{r['unit']}{weight}"
-
-    listing = "；".join(f"{v[0]['fund']}（" + "、".join(shown(r) for r in v) + "）" for v in hits.values())
-    named = f"指标名称含“{keyword}”且" if keyword else "有指标"
-    measure = "权重" if by_weight else "目标值"
+    listing = "；".join(f"{v[0]['fund']}（" + "、".join(_shown(r, by_weight) for r in v) + "）"
+                       for v in hits.values())
+    named = f"指标名称含“{keyword}”" if keyword else "有指标"
+    if condition is not None:
+        words = {">=": "不低于", ">": "高于", "<": "低于", "<=": "不高于", "=": "等于"}[op]
+        measure = "权重" if by_weight else "目标值"
+        named += f"{'且' if keyword else ''}{measure}{words}{value}{'%' if pct else ''}"
     count = sum(len(v) for v in hits.values())
-    draft.lines.append(f"{named}{measure}{words}{value}{unit}的专项共{len(hits)}个（指标{count}条）"
-                       + (f"：{listing}。" if hits else "。"))
+    head = f"{named}的专项共{len(hits)}个（指标{count}条）"
+    draft.lines.append(head + (f"：{listing}。" if hits else "。"))
     for v in hits.values():
         draft.cite(*[r["source_row_id"] for r in v])
     draft.rows = [r for v in hits.values() for r in v]
