@@ -76,6 +76,8 @@ _MISMATCH = re.compile(r"不一致|对不上|对得上|不符|差异|矛盾|出�
 _DEPARTMENT_OF = re.compile(r"哪个(?:部门|单位)(?:管|负责|主管|的)|主管部门|归哪个|谁管|归谁|哪家单位")
 _NAME = re.compile(r"名字|叫什么|名称|全称|叫啥")
 _FORM_EXISTS = re.compile(r"(?:有没有|有无|是否有|有)(?:对应的)?(?:绩效)?目标表|表吗|有表")
+# how many forms a fund has, under which 序号 ("表出现了几次", "重复的表")
+_FORMS = re.compile(r"表.{0,8}(?:出现|有)了?几(?:次|张|份|回)|几张(?:绩效目标)?表|几份(?:绩效目标)?表|重复")
 _TABLE_BASIS = re.compile(r"绩效目标表|目标表口径|表口径|表上")
 _CATALOG_BASIS = re.compile(r"目录")
 _DEPT_LEVEL = re.compile(r"部门|单位|哪个局|哪个镇|哪个街道|哪家|镇街|乡镇|各镇|街道")
@@ -129,6 +131,7 @@ class Intent:
     wants_core: bool = False
     wants_name: bool = False
     wants_form: bool = False
+    wants_forms: bool = False
     wants_budget: bool = False
     wants_mismatch: bool = False
     wants_department: bool = False
@@ -198,14 +201,15 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     intent.wants_core = bool(_CORE.search(q))
     intent.wants_name = bool(_NAME.search(q))
     intent.wants_form = bool(_FORM_EXISTS.search(q))
+    intent.wants_forms = bool(_FORMS.search(q))
     intent.wants_budget = bool(_BUDGET.search(q))
     intent.wants_mismatch = bool(_MISMATCH.search(q))
     intent.wants_department = bool(_DEPARTMENT_OF.search(q))
     intent.wants_overview = bool(_OVERVIEW.search(q))
     intent.wants_goal = bool(_GOAL.search(q)) and "指标" not in q and "多少" not in q
     intent.wants_actuals = bool(_ACTUALS.search(q)) and "指标" not in q
-    if intent.wants_goal:
-        intent.wants_indicator = False  # "当年绩效目标是什么" asks for the stated goal, not indicators
+    if intent.wants_goal or (intent.wants_forms and "指标" not in q):
+        intent.wants_indicator = False  # the stated goal / the forms themselves, not the indicators
     intent.wants_sum = bool(_SUM.search(q))
     intent.wants_count = bool(_COUNT.search(q))
     intent.followup = bool(_FOLLOWUP.search(q))

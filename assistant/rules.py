@@ -184,7 +184,10 @@ class RuleEngine:
         intent.departments = [self.vocab.departments[row["department_id"]]]
         draft.lines.append(f"按专项资金目录口径，专项合计{'最少' if least else '最多'}的是"
                            f"{display_name(row['department'])}（{row['funds']}项）。")
-        intent.superlative_fund = True
+        # "…最少的那个镇，它的城乡环境管理专项…": a fund name means that department's fund of that name
+        relinked = self.vocab.link_funds(intent.question, {row["department_id"]})
+        intent.funds = [f for f, _, _ in relinked]
+        intent.superlative_fund = not intent.funds
 
     def _target_funds(self, intent: Intent, runner: Runner) -> list[int]:
         """Funds a fact question is about: named ones, or a department's largest ("最高的那个专项")."""
@@ -207,7 +210,7 @@ class RuleEngine:
             intent.op = "lookup"  # "目录第69项": the entry itself, whatever else the wording suggests
         wants_facet = (intent.wants_contact or intent.wants_indicator or intent.wants_name
                        or intent.wants_form or intent.wants_overview or intent.wants_goal
-                       or intent.wants_actuals or intent.wants_department)
+                       or intent.wants_actuals or intent.wants_department or intent.wants_forms)
         if intent.op not in ("lookup", "list") and not wants_facet:
             return False
         if intent.fund_group and not wants_facet:
@@ -227,6 +230,8 @@ class RuleEngine:
         for fund in rows:
             if intent.wants_name:
                 fund_facts.names(fund, runner, draft)
+            if intent.wants_forms:
+                fund_facts.forms(fund, runner, draft)
             if intent.wants_department:
                 fund_facts.department(fund, runner, draft)
             if intent.wants_actuals:

@@ -41,6 +41,23 @@ def budget(fund: FundRow, runner: Runner, draft: Draft, question: str = "") -> N
     draft.cite(*fund.rows())
 
 
+def forms(fund: FundRow, runner: Runner, draft: Draft) -> None:
+    """Every 绩效目标表 printed for the fund, with the 序号 each carries (repeats included)."""
+    rows = runner.rows(
+        select(m.FundForm.seq, m.FundForm.name, m.FundForm.is_repeat, m.FundForm.seq_row_id,
+               m.FundForm.name_row_id)
+        .where(m.FundForm.fund_id == fund.id).order_by(m.FundForm.seq)
+    )
+    if not rows:
+        draft.lines.append(f"{fund.name}没有绩效目标表。")
+        draft.cite(fund.catalog_row_id)
+        return
+    seqs = "、".join(f"序号{r['seq']}" + ("（重复）" if r["is_repeat"] else "") for r in rows)
+    catalog = f"，目录中为序号{fund.catalog_seq}" if fund.catalog_seq is not None else ""
+    draft.lines.append(f"{fund.name}的绩效目标表在文件中出现{len(rows)}次：{seqs}{catalog}。")
+    draft.cite(fund.catalog_row_id, *[r["seq_row_id"] or r["name_row_id"] for r in rows])
+
+
 def department(fund: FundRow, runner: Runner, draft: Draft) -> None:
     """主管部门 as the catalog and the form write it (code and full name)."""
     form = _form(runner, fund.form_id)
