@@ -398,3 +398,82 @@ def test_description_beats_a_partial_name(assistant):
     a = ask(assistant, "落实老干部“四就近”、易地安置待遇的钱是哪个专项？")
     assert a.text.index("离退休干部慰问及补助") < a.text.find("老干部服务专项") or (
         "老干部服务专项" not in a.text)
+
+
+def test_definitions_from_the_disclosure(assistant):
+    text = (SAMPLES / DEPT_TXT).read_text(encoding="utf-8").splitlines()
+    other = next(x for x in text if re.match(r"（[一二三四五六七八九十]+）其他收入：", x))
+    a = ask(assistant, "这份预算说明里的“其他收入”指什么？")
+    assert other.split("：", 1)[1][:10] in a.text and cited(a, "其他收入：")
+    b = ask(assistant, "公务用车运行维护费按口径反映哪些支出？")
+    assert "过路过桥费" in b.text and cited(b, "过路过桥费")
+
+
+def test_last_years_figure_implied_by_a_stated_change(assistant):
+    a = ask(assistant, "管委会办公室2023年的三公经费预算是多少？")
+    assert "48.8" in a.text and "推算" in a.text and cited(a, "44.8")
+    b = ask(assistant, "去年一般公共预算的基本支出是多少？")
+    assert Decimal("1467.78") + Decimal("24.29") in numbers(b.text) and "推算" in b.text
+    c = ask(assistant, "去年的机关运行经费是多少？今年压减幅度是百分之几？")
+    assert "190.1" in c.text and "10.0%" in c.text  # 19.1 / (171 + 19.1)
+
+
+def test_parts_children_and_reasons_of_subjects(assistant):
+    row = dept_table("一般公共预算财政拨款支出预算表")["201"]
+    a = ask(assistant, "一般公共服务支出201里面，基本支出和项目支出各占多少？")
+    assert row[4] in a.text and row[5] in a.text  # 2024 基本支出 and 项目支出 columns
+    project = dept_table("一般公共预算财政拨款项目支出预算表")
+    b = ask(assistant, "一般公共预算项目支出里对个人和家庭的补助有多少？具体是什么补助？")
+    assert project["303"][2] in b.text and project["30305"][1] in b.text
+    c = ask(assistant, "一般公共预算的项目支出为什么比上年少？少了多少？")
+    assert "126.8" in c.text and "148.5" in c.text and cited(c, "主要原因")
+
+
+def test_which_town_pays_for_something(assistant):
+    a = ask(assistant, "村社区食品药品安全协管员的补助是哪个镇的专项在出？多少钱？")
+    assert "关坝镇" in a.text and cited(a, "食品药品")
+    b = ask(assistant, "万东镇跟南桐镇比，哪个镇的专项多，差额多少？")
+    towns = dept_totals()
+    codes = {e["code"] for e in catalog() if e["name"].startswith("万东镇")} | {
+        e["code"] for e in catalog() if e["name"].startswith("南桐镇")}
+    first, second = sorted((towns[c] for c in codes), reverse=True)
+    assert first - second in numbers(b.text)
+
+
+def test_groups_by_a_word_in_the_name(assistant):
+    named = [e for e in catalog() if "惠民" in e["name"]]
+    a = ask(assistant, "名称里带“惠民”两个字的专项有几个？合计多少万？")
+    assert f"共{len(named)}个" in a.text and f"{sum(e['amount'] for e in named):,}" in a.text
+    investing = [e for e in catalog() if "招商引资" in e["name"]]
+    b = ask(assistant, "所有叫“招商引资专项”的（各镇的加上投促中心的）一共安排了多少？")
+    assert f"{sum(e['amount'] for e in investing):,}" in b.text
+
+
+def test_indicator_listing_and_exact_weights(assistant):
+    a = ask(assistant, "哪几个专项把“垃圾清运次数”列为指标？各自目标多少次？")
+    lines = [x for x in (SAMPLES / FUNDS_TXT).read_text(encoding="utf-8").splitlines()
+             if x.split("\t")[0].strip() == "垃圾清运次数" or "\t垃圾清运次数\t" in x]
+    assert lines and f"专项共{len(lines)}个" in a.text
+    b = ask(assistant, "全部绩效目标表里，权重恰好是30%的指标一共有几条？")
+    assert re.search(r"指标\d+条", b.text) and all("30" in c.text for c in b.citations)
+
+
+def test_shares_comparisons_and_rank_among_all(assistant):
+    towns = {c: t for c, t in dept_totals().items() if 101 <= int(c) <= 110}
+    wandong = next(e["code"] for e in catalog() if e["name"].startswith("万东镇"))
+    a = ask(assistant, "万东镇的专项占十个镇街专项合计的比例，保留一位小数")
+    assert f"{towns[wandong] * 100 / sum(towns.values()):.1f}%" in a.text
+    b = ask(assistant, "人社局和教育局，谁的专项盘子大？大多少？")
+    totals = dept_totals()
+    assert abs(totals["431"] - totals["732"]) in numbers(b.text)  # 教育局, 人力资源和社会保障局
+    ranked = sorted(catalog(), key=lambda e: -e["amount"])
+    pos = next(i for i, e in enumerate(ranked, 1) if e["name"] == "招商引资专项")
+    c = ask(assistant, "投促中心那笔招商引资专项306万，放到全部85个专项里排老几？")
+    assert f"排第{pos}" in c.text
+
+
+def test_forms_of_a_fund_and_a_towns_own_fund(assistant):
+    a = ask(assistant, "农业农村基础设施建设专项的绩效目标表在文件里出现了几次？分别挂在哪个序号下？")
+    assert "出现2次" in a.text
+    b = ask(assistant, "专项总额最少的那个镇，它的城乡环境管理专项计划聘用多少名清运处置人员？")
+    assert "黑山镇" in b.text and "聘用清运处置人员数量" in b.text and "万盛街道" not in b.text
