@@ -114,7 +114,7 @@ class RuleEngine:
                                "或在同一对话中先问到它。")
             draft.understood = False
             return
-        if wants_contact_lookup(intent) and contact_lookup(intent, runner, draft):
+        if wants_contact_lookup(intent, self.vocab) and contact_lookup(intent, runner, draft):
             return
         if ASKS_MEANING.search(intent.question) and definition(intent, runner, draft):
             return

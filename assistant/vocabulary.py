@@ -132,7 +132,10 @@ class Vocabulary:
                      f.department_id, f.program)
                 for f in session.scalars(select(m.Fund).where(m.Fund.document_id.in_(primary)))
             ]
+            self.contact_names: set[str] = set()
             for form in session.scalars(select(m.FundForm).where(m.FundForm.document_id.in_(primary))):
+                if form.contact and len(form.contact) >= 2:
+                    self.contact_names.add(form.contact)
                 for fund in self.funds:
                     if fund.id == form.fund_id and form.name:
                         fund.names.add(form.name)
@@ -271,6 +274,10 @@ class Vocabulary:
 
     def fund(self, fund_id: int) -> Fund | None:
         return next((f for f in self.funds if f.id == fund_id), None)
+
+    def names_contact(self, q: str) -> bool:
+        """Whether the question names a person registered as a form's 联系人."""
+        return any(name in q for name in self.contact_names)
 
     def names_subject(self, q: str) -> bool:
         """Whether the question names a subject code or subject of a department budget table."""

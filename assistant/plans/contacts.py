@@ -13,7 +13,7 @@ from sqlalchemy import select
 from assistant.intent import Intent
 from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
-from assistant.vocabulary import display_name
+from assistant.vocabulary import Vocabulary, display_name
 from db import models as m
 
 # eight-digit local numbers (with an area code or not) and mobiles; seven-digit numbers are subject codes
@@ -27,18 +27,22 @@ def _digits(text: str) -> str:
 
 
 def _forms(runner: Runner) -> list[dict]:
-    return runner.rows(
+    """Every form's contact fields; reused until documents change (most questions name nobody)."""
+    return [r._asdict() for r in runner.cached(
+        "form_contacts",
         select(m.FundForm.name, m.FundForm.contact, m.FundForm.phone, m.FundForm.contact_row_id,
                m.FundForm.phone_row_id, m.Department.name.label("department"))
         .join(m.Department, m.FundForm.department_id == m.Department.id, isouter=True)
-        .where(m.FundForm.document_id.in_(_PRIMARY), m.FundForm.is_repeat.is_(False))
-    )
+        .where(m.FundForm.document_id.in_(_PRIMARY), m.FundForm.is_repeat.is_(False)),
+    )]
 
 
-def wants_contact_lookup(intent: Intent) -> bool:
-    """A phone number in the question, or a question about a person and no fund named."""
-    return bool(_PHONE.search(intent.question)) or (
-        not intent.funds and bool(_PERSON_CUE.search(intent.question)))
+def wants_contact_lookup(intent: Intent, vocab: Vocabulary) -> bool:
+    """A phone number in the question, or a registered contact's name and no fund named."""
+    q = intent.question
+    if _PHONE.search(q):
+        return True
+    return not intent.funds and vocab.names_contact(q) and bool(_PERSON_CUE.search(q))
 
 
 def contact_lookup(intent: Intent, runner: Runner, draft: Draft) -> bool:
