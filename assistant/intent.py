@@ -20,7 +20,7 @@ _CN = r"([零一二两三四五六七八九十\d]+)"
 THRESHOLDS = [
     (re.compile(_NUM + r"\s*万元?(?:及|或)以上"), ">="),
     (re.compile(r"(?:不少于|不低于|至少)\s*" + _NUM + r"\s*万"), ">="),
-    (re.compile(r"(?:超过|多于|大于|高于|超出)\s*" + _NUM + r"\s*万"), ">"),
+    (re.compile(r"(?:超过|多于|大于|高于|超出|(?<![超])过)\s*" + _NUM + r"\s*万"), ">"),
     (re.compile(_NUM + r"\s*万元?以上"), ">"),
     (re.compile(_NUM + r"\s*万元?(?:及|或)以下"), "<="),
     (re.compile(r"(?:不超过|不高于|至多)\s*" + _NUM + r"\s*万"), "<="),
@@ -28,6 +28,9 @@ THRESHOLDS = [
     (re.compile(_NUM + r"\s*万元?以下"), "<"),
     (re.compile(r"(?:正好|恰好|刚好|等于|就是|是)\s*" + _NUM + r"\s*万"), "="),
 ]
+# 千万 / 百万 as round bounds ("过千万的", "上百万的") are 1000万 / 100万
+_ROUND_AMOUNTS = re.compile(r"(超过|过|上|不到|不足|低于|高于|多于|少于)(千万|百万)")
+_ROUND_VALUES = {"千万": "1000万", "百万": "100万"}
 _RANGE = re.compile(_NUM + r"\s*万?元?\s*(?:到|至|~|～|－|-)\s*" + _NUM + r"\s*万")
 _RANK_POSITION = re.compile(
     r"排(?:在)?第几|第几(?:名|位|大|多)|排名(?:多少|第几|如何|怎样)|名次|排老几|排多少"
@@ -50,9 +53,9 @@ _COMPARE = re.compile(
 )
 _SHARE = re.compile(r"占.*(?:比例|比重|百分之|%|多少|百分点)|占比|百分比|比重")
 _LIST = re.compile(r"哪些|哪几个|哪几项|列出|列一下|名下|有什么专项|都有|分别是")
-_CONTACT = re.compile(r"联系人|联系电话|电话|找谁|联系方式|负责人|手机")
+_CONTACT = re.compile(r"联系人|联系电话|电话|找谁|联系谁|问谁|联系方式|负责人|手机")
 _PHONE = re.compile(r"电话|手机|联系方式")
-_PERSON = re.compile(r"联系人|找谁|负责人|是谁")
+_PERSON = re.compile(r"联系人|找谁|联系谁|负责人|是谁|问谁")
 _INDICATOR = re.compile(r"指标|目标(?!表)|权重|核心|要达到|达到多少|达到什么")
 _CORE = re.compile(r"核心指标")
 _BUDGET = re.compile(r"预算|多少钱|金额|(?:资金|经费)(?:是|有)?多少|拨了多少|安排了?多少")
@@ -62,7 +65,8 @@ _OVERVIEW = re.compile(
 _GOAL = re.compile(r"(?:当年|年度|今年)?绩效目标(?!表)|(?:当年|年度)目标|要达到什么|目标是什么")
 # a quantity with a unit that is not money (多少户, 几场): a question about an indicator's target
 _INDICATOR_UNIT = re.compile(
-    r"(?:多少|几)(户|人次|人|次|场次|场|所|家|亩|公里|千米|块|条|件|台|套|吨|平方米|米|天|小时|处|座|批|期|名)"
+    r"(?:多少|几)(户|人次|人|次|场次|场|所|家|亩|公里|千米|块|条|件|台|套|吨|平方米|米|天|小时|处|座|批|期|名)|"
+    r"(?:多少|几)个(?!专项|部门|单位|项目|镇|街道|局|中心|指标)[\u4e00-\u9fa5]"
 )
 # figures a budget compilation never holds: execution, actual spending, final accounts
 _ACTUALS = re.compile(
@@ -70,7 +74,8 @@ _ACTUALS = re.compile(
 )
 _NAMED_GROUP = re.compile(
     r"(?:叫|名为|名叫|名称|名字|带|含|包含|含有)[^“”\"]{0,4}[“\"]([^”\"]{2,20})[”\"]|"
-    r"(?:所有|全部|凡是)(?:叫|名为|名叫)([\u4e00-\u9fa5]{2,12}?)的"
+    r"(?:所有|全部|凡是)(?:叫|名为|名叫)([\u4e00-\u9fa5]{2,12}?)的|"
+    r"(?:名字|名称)(?:里|中)?(?:带|含|有)([\u4e00-\u9fa5]{2,8}?)(?:两个字|二字|字样)?的"
 )
 _MISMATCH = re.compile(r"不一致|对不上|对得上|不符|差异|矛盾|出入|一致吗|相符")
 _DEPARTMENT_OF = re.compile(r"哪个(?:部门|单位)(?:管|负责|主管|的)|主管部门|归哪个|谁管|归谁|哪家单位")
@@ -89,17 +94,21 @@ _YEAR = re.compile(
     r"(?<!\d)(20\d{2})\s*年|(?<![\d龄满近])([12]\d)年(?!以上|以下|以来|以内|来|内|间|多|左右|及以上)"
 )
 _DEPT_THRESHOLD = re.compile(r"万元?(?:及|或)?(?:以上|以下)?的(?:部门|单位|镇街|镇|街道)")
-_SUPERLATIVE_DEPT = re.compile(r"(最多|最高|最大|最少|最低)的(?:那个|那一个)?(部门|单位|镇街|镇|街道)")
+_SUPERLATIVE_DEPT = re.compile(
+    r"(最多|最高|最大|最少|最低|第" + _CN[1:-1] + r"(?:多|大|高)?)的(?:那个|那一个)?(部门|单位|镇街|镇|街道)"
+)
 _ONLY_N = re.compile(
     r"(?:只有|仅有|有且只有|仅|刚好有?|正好有?|恰好有?)" + _CN + r"个专项|"
     r"(?<![几多少])有" + _CN + r"个专项的(?:部门|单位)"
 )
 _SUPERLATIVE_FUND = re.compile(
-    r"(?:预算|金额|钱)?(?:最高|最多|最大)的(?:那个|那项|那笔|一个)?专项|最大的专项|最大(?:的)?那(?:个|笔|项)"
+    r"(?:预算|金额|钱)?(?:最高|最多|最大)的(?:那个|那项|那笔|一个)?专项|最大的专项|最大(?:的)?那(?:个|笔|项)|"
+    r"(?<![最较不])(?:大|多)的那(?:个|笔|项)(?!部门|单位|镇|街道)"
 )
 # the smallest fund of a department ("卫健局钱最少的那个专项")
 _LEAST_FUND = re.compile(
-    r"(?:最低|最少|最小)的(?:那个|那项|那笔|一个)?专项|最小的专项|(?:最低|最少|最小)(?:的)?那(?:个|笔|项)(?!部门|单位|镇|街道)"
+    r"(?:最低|最少|最小)的(?:那个|那项|那笔|一个)?专项|最小的专项|"
+    r"(?:最低|最少|最小|(?<![最较不])小)(?:的)?那(?:个|笔|项)(?!部门|单位|镇|街道)"
 )
 
 
@@ -146,6 +155,7 @@ class Intent:
     least_fund: bool = False  # with superlative_fund: the smallest rather than the largest
     superlative_department: bool = False
     least_department: bool = False  # with superlative_department: the smallest total
+    department_rank: int = 1  # with superlative_department: 合计第二的那个镇 → 2
     department_kind: str = ""  # what is ranked: 部门 / 单位 / 镇街 / 镇 / 街道
 
 
@@ -158,7 +168,8 @@ def _years(q: str) -> list[int]:
 
 
 def _thresholds(q: str) -> list[tuple[str, Decimal]]:
-    """Amount conditions: a range (100万到500万之间) or one bound (超过500万, 5万元及以上)."""
+    """Amount conditions: a range (100万到500万之间) or one bound (超过500万, 5万元及以上, 过千万)."""
+    q = _ROUND_AMOUNTS.sub(lambda mt: mt.group(1) + _ROUND_VALUES[mt.group(2)], q)
     if m := _RANGE.search(q):
         return [(">=", Decimal(m.group(1))), ("<=", Decimal(m.group(2)))]
     for pattern, op in THRESHOLDS:
@@ -188,7 +199,7 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
         if len(members) > 1:
             intent.fund_group = (word, members)
     if named := _NAMED_GROUP.search(q):  # "名称里带“惠民”的", "所有叫招商引资专项的": the word decides
-        word, members = vocab.funds_sharing(named.group(1) or named.group(2), shortest=2)
+        word, members = vocab.funds_sharing(next(g for g in named.groups() if g), shortest=2)
         if len(members) > 1:
             intent.fund_group, intent.funds, intent.departments = (word, members), [], []
     intent.years = _years(q)
@@ -221,6 +232,8 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
         intent.superlative_department = True
         intent.least_department = m.group(1) in ("最少", "最低")
         intent.department_kind = m.group(2)
+        if m.group(1).startswith("第"):
+            intent.department_rank = cn_number(re.sub(r"[第多大高]", "", m.group(1))) or 1
     if _TABLE_BASIS.search(q) and not intent.wants_form:
         intent.basis = "table"
     elif _CATALOG_BASIS.search(q):

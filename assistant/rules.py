@@ -172,6 +172,7 @@ class RuleEngine:
         """Step one of "专项最多的部门，它最大那个专项…": the department the question ranks."""
         if intent.departments or not intent.superlative_department or not (
             intent.superlative_fund or intent.wants_contact or intent.wants_indicator or intent.wants_name
+            or intent.funds or intent.fund_group
         ):
             return
         group = intent.group or self.vocab.group_members(_KIND_GROUP.get(intent.department_kind, ""))
@@ -180,13 +181,17 @@ class RuleEngine:
         if not rows:
             return
         least = intent.least_department
-        row = rows[-1] if least else rows[0]
+        if intent.department_rank > len(rows):
+            return
+        row = rows[-intent.department_rank] if least else rows[intent.department_rank - 1]
         intent.departments = [self.vocab.departments[row["department_id"]]]
-        draft.lines.append(f"按专项资金目录口径，专项合计{'最少' if least else '最多'}的是"
+        rank = intent.department_rank
+        place = ("最少" if least else "最多") if rank == 1 else f"第{rank}"
+        draft.lines.append(f"按专项资金目录口径，专项合计{place}的是"
                            f"{display_name(row['department'])}（{row['funds']}项）。")
         # "…最少的那个镇，它的城乡环境管理专项…": a fund name means that department's fund of that name
         relinked = self.vocab.link_funds(intent.question, {row["department_id"]})
-        intent.funds = [f for f, _, _ in relinked]
+        intent.funds, intent.fund_group = [f for f, _, _ in relinked], None
         intent.superlative_fund = not intent.funds
 
     def _target_funds(self, intent: Intent, runner: Runner) -> list[int]:
@@ -254,6 +259,9 @@ class RuleEngine:
         op = intent.op
         if intent.fund_group and op in ("lookup", "sum", "count", "list"):
             funds.keyword_group(intent, runner, draft)
+            return True
+        if intent.fund_group and op in ("top", "nth"):  # "各镇的城乡环境管理专项里哪家钱最多"
+            funds.fund_ranking(intent, runner, draft)
             return True
         if op in ("rank_position", "top", "nth"):
             dept_rank = (intent.dept_level or (op == "rank_position" and intent.departments

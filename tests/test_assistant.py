@@ -477,3 +477,30 @@ def test_forms_of_a_fund_and_a_towns_own_fund(assistant):
     assert "出现2次" in a.text
     b = ask(assistant, "专项总额最少的那个镇，它的城乡环境管理专项计划聘用多少名清运处置人员？")
     assert "黑山镇" in b.text and "聘用清运处置人员数量" in b.text and "万盛街道" not in b.text
+
+
+def test_terse_meeting_wordings(assistant):
+    health = [e for e in catalog() if e["code"] == "733"]
+    a = ask(assistant, "卫健局专项里过千万的有几个")
+    assert f"共{sum(e['amount'] > 1000 for e in health)}个" in a.text
+    picked = [dept_totals()[c] for c in ("733", "336", "632")]  # 卫健、城管、农林
+    whole = sum(e["amount"] for e in catalog())
+    b = ask(assistant, "卫健、城管、农林三家加起来占全部重点专项的百分之几？")
+    assert f"{sum(picked) * 100 / whole:.1f}%" in b.text
+    c = ask(assistant, "土地及自然资源综合利用管理专项有问题联系谁？电话多少？")
+    assert "联系人" in c.text and "联系电话" in c.text
+    d = ask(assistant, "办公室水电费一共多少 基本加项目")
+    basic = dept_table("一般公共预算财政拨款基本支出预算表")
+    project = dept_table("一般公共预算财政拨款项目支出预算表")
+    total = sum(Decimal(t[code][2]) for t in (basic, project) for code in ("30205", "30206"))
+    assert total in numbers(d.text)
+
+
+def test_indicator_noticed_at_ingest_is_flagged(assistant):
+    a = ask(assistant, "信息化建设水平这个指标的权重是多少？")
+    assert "是否核心" in a.text and "注意" in a.text
+
+
+def test_the_departments_own_projects(assistant):
+    a = ask(assistant, "办公室的一般项目有哪几个？各多少钱？")
+    assert "政务业务专项" in a.text and "政务信息建设" in a.text and len(a.citations) >= 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
 from assistant.vocabulary import Vocabulary, display_name, longest_common_substring
 from db import models as m
-from ingest.records import DEPT_BUDGET
+from ingest.records import DEPT_BUDGET, PROGRAM_DEPT
 
 _PARTS = re.compile(r"[？?；;，,。]|其中|另外|以及")
 _CODE = re.compile(r"(?<!\d)(\d{3}|\d{5}|\d{7})(?!\d)")
@@ -37,6 +38,10 @@ _PERCENT = re.compile(r"百分之|百分比|%|％|幅度|增长率|增速|降幅
 _WHY_OR_USE = re.compile(r"为什么|原因|为何|用在|用于|用到|花在|哪些方面|干什么|做什么")
 _CLAUSE = re.compile(r"(主要(?:原因)?(?:是|为|用于)[^；。]*)")
 _ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|怎样|谁|呢|各")
+_PROJECTS = re.compile(
+    r"(?:一般|重点)?项目(?:有哪些|有哪几个|是哪些|都有哪些|有几个)|哪(?:几|些)个?(?:一般|重点)?项目"
+)
+_TOTAL_ASKED = re.compile(r"一共|合计|加起来|总共|共计|总额|加在一起")
 _SPLIT = re.compile(r"各(?:占|是|为)?多少|分别(?:是|为)?多少|各自|怎么分|构成|人员经费和|公用经费和")
 _DETAIL = re.compile(r"具体|明细|哪些|包括|包含|由什么|都有什么|是什么补助|分别是")
 # the next figure with a comparison of its own starts another statement ("…万元，比2023年…")
@@ -137,12 +142,16 @@ class DeptBudgetPlan:
         self.last_fact = None
         self.last_codes: set[str] = set()
         self.detailed = False  # a subject's parts or children were already listed
+        self.added: list[tuple[str, Decimal, list[str]]] = []  # items stated, for "一共多少"
         self.draft.lines.append(f"{display_name(self.doc.department)}{self.doc.year or ''}年部门预算：")
         answered = False
         parts = [p for p in _PARTS.split(q) if p.strip()] or [q]
         if intent.wants_contact and self._contact():
             answered = True
             parts = [p for p in parts if not _CONTACT.search(p) and len(p.strip()) > 3]
+        if _PROJECTS.search(q) and self._projects():
+            answered = True
+            parts = []
         for index, part in enumerate(parts):
             if index and answered and not _ASKS.search(part):
                 continue  # "基本支出和项目支出加起来算" qualifies the part before it, asks nothing new
@@ -175,6 +184,21 @@ class DeptBudgetPlan:
             if len(heads) == 1:
                 chosen = [ln for ln in lines if ln.table_title.startswith(heads[0])]
         return chosen or lines
+
+    def _projects(self) -> bool:
+        """The department's own project forms (表十五/表十六): names and budgets."""
+        rows = self.runner.rows(
+            select(m.FundForm.name, m.FundForm.budget_text, m.FundForm.name_row_id, m.FundForm.budget_row_id)
+            .where(m.FundForm.document_id == self.doc.document_id, m.FundForm.program == PROGRAM_DEPT)
+            .order_by(m.FundForm.id)
+        )
+        if not rows:
+            return False
+        listing = "；".join(f"{r['name']}{r['budget_text']}万元" for r in rows)
+        self.draft.lines.append(f"本部门的项目绩效目标表共{len(rows)}个项目：{listing}；")
+        for r in rows:
+            self.draft.cite(r["name_row_id"], r["budget_row_id"])
+        return True
 
     def _contact(self) -> bool:
         """The disclosure's own contact line (部门预算公开联系人：… 联系方式：…)."""
@@ -353,12 +377,23 @@ class DeptBudgetPlan:
                 f"（{_table_label(chosen)}）；")
             self.draft.cite(chosen.source_row_id)
             self.draft.rows.append(_line_row(chosen))
+            self.added.append((chosen.classification, chosen.amount, [chosen.amount_text]))
             self._split(chosen, whole)
             self._children(chosen, whole)
         if len({ln.classification for ln in self.lines
                 if ln.subject_code in codes}) > 1:
             self.draft.lines.append("注意：不同分类科目的统计口径不同，金额不宜混用。")
+        self._sum_of_items()
         return True
+
+    def _sum_of_items(self) -> None:
+        """"水电费一共多少": the items' total, when they are of one classification and a total was asked."""
+        if len(self.added) < 2 or len({c for c, _, _ in self.added}) != 1 or not _TOTAL_ASKED.search(
+                self.question):
+            return
+        total = sum((a for _, a, _ in self.added), Decimal(0))
+        texts = [t for _, _, ts in self.added for t in ts]
+        self.draft.lines.append(f"以上{len(self.added)}项合计{computed(total, texts)}万元；")
 
     def _split(self, line, whole: str) -> None:
         """The line's parts in its own table when asked ("基本支出和项目支出各多少", "算基本还是项目")."""
@@ -392,7 +427,7 @@ class DeptBudgetPlan:
     def _basic_and_project(self, lines: list) -> bool:
         """An economic item that both the 基本支出 and the 项目支出 table hold: each, and their sum."""
         year = self.doc.year
-        parts = {}
+        parts: dict[str, object] = {}
         for ln in lines:
             kind = ln.table_title[:4]
             if kind in ("基本支出", "项目支出") and _is_total(ln.column) and ln.year == year:
@@ -400,6 +435,7 @@ class DeptBudgetPlan:
         if len(parts) < 2:
             return False
         a, b = parts["基本支出"], parts["项目支出"]
+        self.added.append((a.classification, a.amount + b.amount, [a.amount_text, b.amount_text]))
         total = computed(a.amount + b.amount, [a.amount_text, b.amount_text])
         self.draft.lines.append(
             f"{a.classification}{a.subject_code} {a.subject_name}：基本支出{a.amount_text}万元"

@@ -182,7 +182,8 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
     # "路灯亮灯率是不是核心指标" names one indicator; "核心指标有哪些" asks for the list
     chosen = None if _ALL.search(asked) else _best_indicator(asked.replace("核心指标", " "), inds)
     if chosen is not None:
-        draft.lines.append(f"{fund.name}的绩效指标{_describe(chosen)}。")
+        note = _anomalies(runner, chosen.source_row_id)
+        draft.lines.append(f"{fund.name}的绩效指标{_describe(chosen)}。{note}")
         draft.cite(chosen.source_row_id)
         draft.rows += [_ind_row(chosen)]
         return
@@ -194,6 +195,17 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
                        f"（该表全部指标权重合计{weights:f}。）")
     draft.cite(*[i.source_row_id for i in picked])
     draft.rows += [_ind_row(i) for i in picked]
+
+
+def _anomalies(runner: Runner, row_id: int | None) -> str:
+    """What ingestion noticed about this row (a weight written in the 是否核心 column…), said plainly."""
+    if row_id is None:
+        return ""
+    notes = runner.rows(
+        select(m.Anomaly.message).join(m.AnomalyRow, m.AnomalyRow.anomaly_id == m.Anomaly.id)
+        .where(m.AnomalyRow.source_row_id == row_id, m.Anomaly.kind != "行错位")
+    )
+    return "".join(f"（注意：原表中{n['message']}。）" for n in notes)
 
 
 def _names_of(runner: Runner, fund: FundRow) -> set[str]:

@@ -156,6 +156,8 @@ def fund_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     basis = _basis(intent)
     scope = None if _ACROSS_ALL.search(intent.question) else scope_ids(intent)
     clauses = [m.Fund.department_id.in_(scope)] if scope else []
+    if intent.fund_group:
+        clauses.append(m.Fund.id.in_([f.id for f in intent.fund_group[1]]))
     funds = fetch_funds(runner, *clauses)
     funds.sort(key=lambda f: f.amount(basis) or 0, reverse=True)
     draft.chart = [(f.name, float(f.amount(basis) or 0)) for f in funds[:15]]
@@ -163,6 +165,8 @@ def fund_ranking(intent: Intent, runner: Runner, draft: Draft) -> None:
     draft.rows = [_fund_dict(f) for f in funds]
     where = "全部" if scope is None else "、".join(display_name(d.name) for d in intent.departments) or (
         intent.group[0] if intent.group else "全部")
+    if intent.fund_group:
+        where += f"名称含“{intent.fund_group[0]}”的"
     if intent.op == "rank_position" and intent.funds:
         for target in intent.funds:
             pos = next((i for i, f in enumerate(funds, 1) if f.id == target.id), None)
@@ -305,8 +309,10 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
         return
     if intent.dept_level and not intent.departments and not intent.group:
         rows = runner.rows(department_totals())
-        draft.lines.append(f"有重点专项的部门共{len(rows)}个。")
+        draft.lines.append(f"有重点专项的部门共{len(rows)}个（按专项资金目录的主管部门计）。")
         draft.rows = [_dept_dict(r) for r in rows]
+        by_dept = _funds_by_department(runner, [r["department_id"] for r in rows])
+        draft.cite(*[own[0].catalog_row_id for own in by_dept.values() if own])
         return
     totals(intent, runner, draft)
 
@@ -369,6 +375,9 @@ def share(intent: Intent, runner: Runner, draft: Draft) -> None:
     denominator = whole[f"{basis}_total"]
     whole_name = f"{intent.group[0] if within_group else '全区'}{whole['funds']}个重点专项"
     targets = [(display_name(d.name), [m.Fund.department_id == d.id]) for d in intent.departments]
+    if len(intent.departments) > 1 and intent.wants_sum:  # "卫健、城管、农林三家加起来占多少"
+        targets = [("、".join(label for label, _ in targets),
+                    [m.Fund.department_id.in_({d.id for d in intent.departments})])]
     if intent.group and not intent.departments:
         targets = [(intent.group[0], [m.Fund.department_id.in_({d.id for d in intent.group[1]})])]
     targets += [(f.name, [m.Fund.id == f.id]) for f in intent.funds if not intent.departments]

@@ -86,6 +86,8 @@ def by_meaning(intent: Intent, index: Searcher, runner: Runner, draft: Draft,
     draft.cite(best.source_row_id, *fund.rows())
     if rest and rest[0].strip():
         fund_facts.indicators(fund, replace(intent, question=rest[0]), runner, draft)
+    elif best.field == "indicator":  # "民政救助标准多少": the matched indicator is what was asked
+        fund_facts.indicators(fund, replace(intent, question=best.text), runner, draft)
     elif intent.wants_indicator:
         fund_facts.indicators(fund, intent, runner, draft)
     if len(matches) > 1:
