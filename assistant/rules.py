@@ -1,10 +1,13 @@
 """The embedded engine: no LLM, no network — understand, plan, run SQL, answer with citations.
 
-Routing is by what the Intent holds, in this order: follow-up context, the
-department-budget disclosure, facts about named funds (budget, name, form,
-contact, indicators), indicator filters across funds, rankings and totals over
-funds and departments, then search by meaning.  Whatever cannot be answered is
-said plainly; nothing is guessed.
+Routing is by what the Intent holds.  First the refusals: no documents, a year
+or a name the store lacks, a pronoun with nothing before it.  Then the first
+plan that answers, in this order: who is behind a phone or a name, a term's
+definition, the department-budget disclosure, where sources disagree, facts
+about named funds (budget, name, forms, contact, indicators, texts), indicator
+filters across funds, "which fund pays for…" by meaning, rankings and totals
+over funds and departments, then search by meaning.  Whatever cannot be
+answered is said plainly; nothing is guessed.
 """
 
 from __future__ import annotations
@@ -86,22 +89,48 @@ class RuleEngine:
 
     # ----- routing ------------------------------------------------------------------------
     def _route(self, intent: Intent, conversation: Conversation, runner: Runner, draft: Draft) -> None:
+        if self._refused(intent, conversation, draft):
+            return
+        first_part = re.split(r"[？?]", intent.question)[0]
+        which_fund = (self.index is not None and bool(_WHICH_FUND.search(first_part))
+                      and not _RANKING.search(first_part))
+        handlers = (
+            lambda: wants_contact_lookup(intent, self.vocab) and contact_lookup(intent, runner, draft),
+            lambda: bool(ASKS_MEANING.search(intent.question)) and definition(intent, runner, draft),
+            lambda: not which_fund and self._department_budget(intent, runner, draft),
+            lambda: intent.wants_mismatch and not (intent.funds or intent.departments or intent.group)
+            and disagreements(intent, runner, draft),
+            lambda: self._fund_facts(intent, runner, draft),
+            lambda: wants_indicator_filter(intent, self.vocab) and indicator_filter(
+                intent, self.vocab, runner, draft, quiet_when_empty=self.index is not None),
+            # "…是哪个镇的哪个专项": what it describes decides; a named group only narrows it
+            lambda: which_fund and not intent.funds and by_meaning(
+                intent, self.index, runner, draft, within=funds.scope_ids(intent)),
+            lambda: self._aggregate(intent, runner, draft),
+            lambda: self.index is not None and not intent.departments and by_meaning(
+                intent, self.index, runner, draft),
+        )
+        if not any(handler() for handler in handlers):
+            self._not_understood(intent, draft)
+
+    def _refused(self, intent: Intent, conversation: Conversation, draft: Draft) -> bool:
+        """Questions the store cannot answer at all: no documents, a year or a name it lacks, "它" unknown."""
         if not self.vocab.funds and not self.years:
             draft.lines.append(
                 "库中还没有任何预算文件，请先导入（命令行 budgetqa ingest，或页面的“导入文件”）。")
             draft.understood = False
-            return
+            return True
         unknown_years = [y for y in intent.years if y not in self.years]
         if unknown_years and not any(y in self.years for y in intent.years):
             have = "、".join(str(y) for y in sorted(self.years))
             draft.lines.append(f"库中没有{unknown_years[0]}年的数据（现有年度：{have}），无法回答。")
             draft.understood = False
-            return
+            return True
         unknown = self._unknown_entity(intent)
         if unknown:
             draft.lines.append(f"库中没有找到“{unknown}”，请检查名称（可用全称或常用简称）。")
             draft.understood = False
-            return
+            return True
         self._apply_followup(intent, conversation)
         if intent.partial_funds and self.index is not None and _WHICH_FUND.search(intent.question):
             # "落实老干部…待遇的钱是哪个专项": a description that shares words with some fund's name
@@ -113,48 +142,22 @@ class RuleEngine:
             draft.lines.append("不清楚问的是哪个专项或部门：请在问题中写出专项或部门名称，"
                                "或在同一对话中先问到它。")
             draft.understood = False
-            return
-        if wants_contact_lookup(intent, self.vocab) and contact_lookup(intent, runner, draft):
-            return
-        if ASKS_MEANING.search(intent.question) and definition(intent, runner, draft):
-            return
-        first_part = re.split(r"[？?]", intent.question)[0]
-        which_fund = (self.index is not None and bool(_WHICH_FUND.search(first_part))
-                      and not _RANKING.search(first_part))
-        docs = department_documents(runner)
-        doc = target_document(intent, docs)
-        doc_named = doc is not None and any(d.id == doc.department_id for d in intent.departments)
-        if doc is not None and not intent.funds and not which_fund and (
-            doc_named or ((_DEPT_BUDGET_CUES.search(intent.question) or self.vocab.names_subject(
-                intent.question) or self.vocab.term_expansions(intent.question))
-                and not intent.departments)
-        ):
-            DeptBudgetPlan(doc, self.vocab, runner, draft).answer(intent)
-            draft.department_ids = [doc.department_id] if doc.department_id else []
-            return
-        if intent.wants_mismatch and not (intent.funds or intent.departments or intent.group):
-            disagreements(intent, runner, draft)
-            return
-        if self._fund_facts(intent, runner, draft):
-            return
-        if wants_indicator_filter(intent, self.vocab) and indicator_filter(
-            intent, self.vocab, runner, draft, quiet_when_empty=self.index is not None
-        ):
-            return
-        if which_fund and not intent.funds and by_meaning(
-            intent, self.index, runner, draft, within=funds.scope_ids(intent)
-        ):
-            return  # "…是哪个镇的哪个专项": what it describes decides; the group only narrows it
-        if self._aggregate(intent, runner, draft):
-            # the plan may already have named what the answer is about (the top department)
-            draft.department_ids = draft.department_ids or [d.id for d in intent.departments]
-            draft.fund_ids = draft.fund_ids or [f.id for f in intent.funds]
-            return
-        if self.index is not None and not intent.departments and by_meaning(
-            intent, self.index, runner, draft
-        ):
-            return
-        self._not_understood(intent, draft)
+            return True
+        return False
+
+    def _department_budget(self, intent: Intent, runner: Runner, draft: Draft) -> bool:
+        """The 部门预算 disclosure answers when its department is named, or its wording is used."""
+        doc = target_document(intent, department_documents(runner))
+        if doc is None or intent.funds:
+            return False
+        named = any(d.id == doc.department_id for d in intent.departments)
+        worded = (_DEPT_BUDGET_CUES.search(intent.question) or self.vocab.names_subject(intent.question)
+                  or self.vocab.term_expansions(intent.question))
+        if not (named or (worded and not intent.departments)):
+            return False
+        DeptBudgetPlan(doc, self.vocab, runner, draft).answer(intent)
+        draft.department_ids = [doc.department_id] if doc.department_id else []
+        return True
 
     def _apply_followup(self, intent: Intent, conversation: Conversation) -> None:
         """Reuse the last answer's funds/departments when the question names none."""
@@ -256,6 +259,14 @@ class RuleEngine:
         return True
 
     def _aggregate(self, intent: Intent, runner: Runner, draft: Draft) -> bool:
+        if not self._aggregate_plan(intent, runner, draft):
+            return False
+        # the plan may already have named what the answer is about (the top department)
+        draft.department_ids = draft.department_ids or [d.id for d in intent.departments]
+        draft.fund_ids = draft.fund_ids or [f.id for f in intent.funds]
+        return True
+
+    def _aggregate_plan(self, intent: Intent, runner: Runner, draft: Draft) -> bool:
         op = intent.op
         if intent.fund_group and op in ("lookup", "sum", "count", "list"):
             funds.keyword_group(intent, runner, draft)

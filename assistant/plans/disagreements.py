@@ -26,7 +26,7 @@ _NAMES = re.compile(r"名称|名字|叫法|写法")
 _TOTAL = re.compile(r"合计|总数|总额|总计|编表说明|加起来")
 
 
-def disagreements(intent: Intent, runner: Runner, draft: Draft) -> None:
+def disagreements(intent: Intent, runner: Runner, draft: Draft) -> bool:
     """Amount differences always; name differences and the stated total when the question names them."""
     asks_names, asks_total = bool(_NAMES.search(intent.question)), bool(_TOTAL.search(intent.question))
     if asks_total:
@@ -35,6 +35,7 @@ def disagreements(intent: Intent, runner: Runner, draft: Draft) -> None:
         _names(runner, draft)
     if not (asks_total or asks_names) or re.search(r"金额|预算|钱", intent.question):
         _amounts(runner, draft)
+    return True
 
 
 def _amounts(runner: Runner, draft: Draft) -> None:
