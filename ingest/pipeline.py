@@ -66,7 +66,8 @@ def expand(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(p.startswith(".") for p in child.parts):
+                # hidden means hidden below the folder: "../shared/data" itself starts with a dot
+                if child.is_file() and not any(p.startswith(".") for p in child.relative_to(path).parts):
                     yield child, False
         else:
             yield path, True

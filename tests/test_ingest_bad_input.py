@@ -99,6 +99,16 @@ def test_unsupported_file_inside_a_folder_is_skipped(store, good):
     assert not any(r.failed for r in results)
 
 
+def test_folder_given_by_a_relative_path_through_its_parent(store, good, monkeypatch):
+    """"../shared/data" starts with a dot; only hidden entries below the folder are skipped."""
+    (good.parent / ".草稿.txt").write_text("不导入", encoding="utf-8")
+    inner = good.parent / "sub"
+    inner.mkdir()
+    monkeypatch.chdir(inner)
+    results = ingest_paths(store(), [Path("..")])
+    assert {r.path.name: r.status for r in results} == {DEPT_TXT: ADDED}
+
+
 def test_unknown_layout_lands_as_generic_rows_that_can_be_cited(store, tmp_path):
     memo = tmp_path / "备忘录.txt"
     memo.write_text(_MEMO, encoding="utf-8")
