@@ -20,7 +20,7 @@ _CN = r"([零一二两三四五六七八九十\d]+)"
 THRESHOLDS = [
     (re.compile(_NUM + r"\s*万元?(?:及|或)以上"), ">="),
     (re.compile(r"(?:不少于|不低于|至少)\s*" + _NUM + r"\s*万"), ">="),
-    (re.compile(r"(?:超过|多于|大于|高于|超出|(?<![超])过)\s*" + _NUM + r"\s*万"), ">"),
+    (re.compile(r"(?:超过|多于|大于|高于|超出|(?<![超])过)了?\s*" + _NUM + r"\s*万"), ">"),
     (re.compile(_NUM + r"\s*万元?以上"), ">"),
     (re.compile(_NUM + r"\s*万元?(?:及|或)以下"), "<="),
     (re.compile(r"(?:不超过|不高于|至多)\s*" + _NUM + r"\s*万"), "<="),
@@ -49,13 +49,14 @@ _COUNT = re.compile(r"几个|几项|多少个|多少项|有几|几家|数量|多
 _SUM = re.compile(r"加起来|一共|合计|总共|总计|共计|总额|总和|汇总|加总|总数|总预算|合起来|总规模|总盘子")
 _COMPARE = re.compile(
     r"差多少|相差|差距|差额|多多少|少多少|多出|高多少|低多少|差几|比较|对比|差了|哪个.{0,4}(?:多|少|高|低|大)|"
-    r"(?:多|少)(?:拨|给|安排|花|出)了?多少|大多少|高出|低了?多少|谁的?.{0,6}(?:大|多|高|少)"
+    r"(?:多|少)(?:拨|给|安排|花|出)了?多少|大多少|高出|低了?多少|谁的?.{0,6}(?:大|多|高|少)|"
+    r"差是多少|差为多少|差值|之差"
 )
 _SHARE = re.compile(r"占.*(?:比例|比重|百分之|%|多少|百分点)|占比|百分比|比重")
 _LIST = re.compile(r"哪些|哪几个|哪几项|列出|列一下|名下|有什么专项|都有|分别是")
-_CONTACT = re.compile(r"联系人|联系电话|电话|找谁|联系谁|问谁|联系方式|负责人|手机")
+_CONTACT = re.compile(r"联系人|联系电话|电话|找谁|联系谁|问谁|联系方式|负责人|手机|谁对接|对接人|谁负责")
 _PHONE = re.compile(r"电话|手机|联系方式")
-_PERSON = re.compile(r"联系人|找谁|联系谁|负责人|是谁|问谁")
+_PERSON = re.compile(r"联系人|找谁|联系谁|负责人|是谁|问谁|谁对接|对接人|谁负责")
 _INDICATOR = re.compile(r"指标|目标(?!表)|权重|核心|要达到|达到多少|达到什么")
 _CORE = re.compile(r"核心指标")
 _BUDGET = re.compile(r"预算|多少钱|金额|(?:资金|经费)(?:是|有)?多少|拨了多少|安排了?多少")
@@ -82,7 +83,10 @@ _DEPARTMENT_OF = re.compile(r"哪个(?:部门|单位)(?:管|负责|主管|的)|�
 _NAME = re.compile(r"名字|叫什么|名称|全称|叫啥")
 _FORM_EXISTS = re.compile(r"(?:有没有|有无|是否有|有)(?:对应的)?(?:绩效)?目标表|表吗|有表")
 # how many forms a fund has, under which 序号 ("表出现了几次", "重复的表")
-_FORMS = re.compile(r"表.{0,8}(?:出现|有)了?几(?:次|张|份|回)|几张(?:绩效目标)?表|几份(?:绩效目标)?表|重复")
+_FORMS = re.compile(
+    r"表.{0,8}(?:出现|有)了?几(?:次|张|份|回)|几张(?:绩效目标)?表|几份(?:绩效目标)?表|重复|"
+    r"表.{0,10}(?:序号|第几)|序号.{0,6}(?:一致|对得上|相同|一样)"
+)
 _TABLE_BASIS = re.compile(r"绩效目标表|目标表口径|表口径|表上")
 _CATALOG_BASIS = re.compile(r"目录")
 _DEPT_LEVEL = re.compile(r"部门|单位|哪个局|哪个镇|哪个街道|哪家|镇街|乡镇|各镇|街道")
@@ -98,8 +102,11 @@ _SUPERLATIVE_DEPT = re.compile(
     r"(最多|最高|最大|最少|最低|第" + _CN[1:-1] + r"(?:多|大|高)?)的(?:那个|那一个)?(部门|单位|镇街|镇|街道)"
 )
 _ONLY_N = re.compile(
-    r"(?:只有|仅有|有且只有|仅|刚好有?|正好有?|恰好有?)" + _CN + r"个专项|"
-    r"(?<![几多少])有" + _CN + r"个专项的(?:部门|单位)"
+    r"(?:只有|仅有|有且只有|仅|刚好有?|正好有?|恰好有?|只设了?|只设置了?)" + _CN + r"个(?:重点)?专项|"
+    r"(?<![几多少])有" + _CN + r"个(?:或更多|及以上|以上|或以上)?(?:重点)?专项的(?:部门|单位)?"
+)
+_AT_LEAST_N = re.compile(
+    _CN + r"个(?:或更多|及以上|以上|或以上)(?:重点)?专项|(?:至少|不少于)" + _CN + r"个(?:重点)?专项"
 )
 _SUPERLATIVE_FUND = re.compile(
     r"(?:预算|金额|钱)?(?:最高|最多|最大)的(?:那个|那项|那笔|一个)?专项|最大的专项|最大(?:的)?那(?:个|笔|项)|"
@@ -130,6 +137,7 @@ class Intent:
     nth: int | None = None
     thresholds: list[tuple[str, Decimal]] = field(default_factory=list)  # 超过500万 / 100万到500万
     only_n: int | None = None
+    at_least_n: bool = False  # with only_n: "三个或更多专项的部门"
     catalog_seq: int | None = None
     basis: str | None = None  # catalog / table / None (both where they differ)
     years: list[int] = field(default_factory=list)
@@ -159,7 +167,7 @@ class Intent:
     department_kind: str = ""  # what is ranked: 部门 / 单位 / 镇街 / 镇 / 街道
 
 
-def _years(q: str) -> list[int]:
+def years_in(q: str) -> list[int]:
     years = []
     for m in _YEAR.finditer(q):
         y = int(m.group(1)) if m.group(1) else 2000 + int(m.group(2))
@@ -202,7 +210,7 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
         word, members = vocab.funds_sharing(next(g for g in named.groups() if g), shortest=2)
         if len(members) > 1:
             intent.fund_group, intent.funds, intent.departments = (word, members), [], []
-    intent.years = _years(q)
+    intent.years = years_in(q)
     intent.thresholds = _thresholds(q)
     intent.dept_threshold = bool(intent.thresholds and _DEPT_THRESHOLD.search(q))
     intent.wants_contact = bool(_CONTACT.search(q))
@@ -243,6 +251,8 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
         intent.catalog_seq = int(m.group(1) or m.group(2))
     if m := _ONLY_N.search(q):
         intent.only_n = cn_number(m.group(1) or m.group(2))
+    if m := _AT_LEAST_N.search(q):
+        intent.only_n, intent.at_least_n = cn_number(m.group(1) or m.group(2)), True
     intent.op = _operation(q, intent)
     return intent
 

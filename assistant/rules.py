@@ -46,6 +46,7 @@ _KEY_FUND_WORDS = re.compile(r"专项")
 # the first part of the question ranks or adds up: "哪个镇的专项资金合计最多" is no description
 _RANKING = re.compile(
     r"最多|最少|最大|最小|最高|最低|排第|排名|合计|一共|加起来|多多少|相差|差多少|差额|占|几个|多少个|"
+    r"第[一二三四五六七八九十\d]+(?:位|名)|从高到低|从低到高|"
     r"(?:专项|资金)(?:多|少)|谁的"
 )
 _GENERIC_PLACES = ("乡镇", "城镇", "村镇", "集镇", "小城镇", "社区中心", "服务中心")
@@ -126,7 +127,7 @@ class RuleEngine:
             draft.lines.append(f"库中没有{unknown_years[0]}年的数据（现有年度：{have}），无法回答。")
             draft.understood = False
             return True
-        unknown = self._unknown_entity(intent)
+        unknown = None if _WHICH_FUND.search(intent.question) else self._unknown_entity(intent)
         if unknown:
             draft.lines.append(f"库中没有找到“{unknown}”，请检查名称（可用全称或常用简称）。")
             draft.understood = False
@@ -279,6 +280,11 @@ class RuleEngine:
                                                and not intent.funds))
             (funds.department_ranking if dept_rank else funds.fund_ranking)(intent, runner, draft)
             return True
+        if op == "compare" and len(intent.departments) == 2 and len(intent.funds) == 1:
+            # "南桐镇和关坝镇的村社区组织经费保障专项差多少": each town's own fund of that name
+            own = [self.vocab.link_funds(intent.question, {d.id}) for d in intent.departments]
+            if all(own):
+                intent.funds = [links[0][0] for links in own]
         if op == "compare" and (len(intent.funds) >= 2 or intent.departments):
             funds.compare(intent, runner, draft)
             return True

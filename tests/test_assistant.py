@@ -504,3 +504,38 @@ def test_indicator_noticed_at_ingest_is_flagged(assistant):
 def test_the_departments_own_projects(assistant):
     a = ask(assistant, "办公室的一般项目有哪几个？各多少钱？")
     assert "政务业务专项" in a.text and "政务信息建设" in a.text and len(a.citations) >= 2
+
+
+def test_counts_of_departments_by_number_of_funds(assistant):
+    per_dept = defaultdict(int)
+    for e in catalog():
+        per_dept[e["code"]] += 1
+    a = ask(assistant, "名下有三个或更多专项的部门有几个？")
+    assert f"共有{sum(n >= 3 for n in per_dept.values())}个" in a.text
+    towns = {c: n for c, n in per_dept.items() if 101 <= int(c) <= 110}
+    b = ask(assistant, "十个镇街里只设了两个专项的有几个？")
+    assert f"共有{sum(n == 2 for n in towns.values())}个" in b.text
+
+
+def test_same_named_funds_of_two_towns_compared(assistant):
+    own = {e["name"]: e["amount"] for e in catalog()}
+    a = ask(assistant, "南桐镇和关坝镇的村社区组织经费保障专项差了多少钱？")
+    assert own["南桐镇村社区组织经费保障"] - own["关坝镇村社区组织经费保障"] in numbers(a.text)
+
+
+def test_year_parts_of_one_question(assistant):
+    row = dept_table("一般公共预算财政拨款支出预算表")["2101199"]
+    a = ask(assistant, "其他行政事业单位医疗支出23年预算是多少，今年多少，增减了多少？")
+    before, after = Decimal(row[2]), Decimal(row[3])
+    assert {before, after, after - before} <= numbers(a.text)
+    b = ask(assistant, "办公室今年基本支出是多少？和2023年比减了多少？")
+    assert "1467.78" in b.text and "24.29" in b.text and b.text.count("24.29") == 1
+
+
+def test_two_narrative_figures_named_together(assistant):
+    a = ask(assistant, "2023年办公室用车中，有条件实物保障用车和应急保障用车分别有几辆？")
+    text = (SAMPLES / DEPT_TXT).read_text(encoding="utf-8").splitlines()
+    line = next(x for x in text if "应急保障用车" in x)
+    for item in ("有条件实物保障用车", "应急保障用车"):
+        count = re.search(item + r"\s*(\d+)\s*辆", line).group(1)
+        assert re.search(item + r"[^；。]*?" + count + "辆", a.text)

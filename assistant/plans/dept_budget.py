@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from assistant.format import computed, percent
-from assistant.intent import Intent
+from assistant.intent import Intent, years_in
 from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
 from assistant.vocabulary import Vocabulary, display_name, longest_common_substring
@@ -26,7 +26,8 @@ from ingest.records import DEPT_BUDGET, PROGRAM_DEPT
 _PARTS = re.compile(r"[？?；;，,。]|其中|另外|以及")
 _CODE = re.compile(r"(?<!\d)(\d{3}|\d{5}|\d{7})(?!\d)")
 _CHANGE = re.compile(
-    r"比|较|同比|增加|减少|增长|下降|涨|降|少了|多了|变化|变动|相差|差额|差多少|差距|差了|压减|压缩|削减|缩减|核减"
+    r"比|较|同比|增加|减少|增长|下降|涨|降|少了|多了|变化|变动|相差|差额|差多少|差距|差了|压减|压缩|削减|缩减|核减|"
+    r"增减"
 )
 _SUBJECT_WORDS = re.compile(r"什么科目|哪些科目|哪个科目|用在|用于|用到|花在")
 _TOTAL_COLUMNS = ("总计", "合计", "小计", "预算数", "预算数/小计", "基本支出", "项目支出")
@@ -37,13 +38,16 @@ _UNITS = {"辆": re.compile(r"几辆|多少辆|车辆数|车辆有多少|有多�
 _PERCENT = re.compile(r"百分之|百分比|%|％|幅度|增长率|增速|降幅|涨幅|增幅|降低率|比例|百分点|变化率")
 _WHY_OR_USE = re.compile(r"为什么|原因|为何|用在|用于|用到|花在|哪些方面|干什么|做什么")
 _CLAUSE = re.compile(r"(主要(?:原因)?(?:是|为|用于)[^；。]*)")
-_ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|怎样|谁|呢|各")
+_RELATIVE_YEAR = re.compile(r"今年|本年|去年|上年")
+_ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|怎样|谁|呢|各|还是|有没有")
 _PROJECTS = re.compile(
     r"(?:一般|重点)?项目(?:有哪些|有哪几个|是哪些|都有哪些|有几个)|哪(?:几|些)个?(?:一般|重点)?项目"
 )
 _TOTAL_ASKED = re.compile(r"一共|合计|加起来|总共|共计|总额|加在一起")
-_SPLIT = re.compile(r"各(?:占|是|为)?多少|分别(?:是|为)?多少|各自|怎么分|构成|人员经费和|公用经费和")
-_DETAIL = re.compile(r"具体|明细|哪些|包括|包含|由什么|都有什么|是什么补助|分别是")
+_SPLIT_EXPLICIT = re.compile(r"怎么分|构成|基本.{0,6}项目|项目.{0,6}基本")
+_DETAIL = re.compile(
+    r"具体|明细|哪些|包括|包含|由什么|都有什么|是什么补助|分别是|分成|分为|下设|细分|哪几个科目"
+)
 # the next figure with a comparison of its own starts another statement ("…万元，比2023年…")
 _NEXT_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*万元\s*[，,]\s*比")
 _WHICH_ITEM = re.compile(r"哪一?项|哪些项|哪个方面|什么项目")
@@ -108,8 +112,9 @@ def _covered(text: str, *labels: str) -> int:
     return score
 
 
-def _pick_years(part: str, whole: list[int], doc_year: int | None) -> list[int]:
-    years = [y for y in whole]
+def _pick_years(part: str, doc_year: int | None) -> list[int]:
+    """The years a part of the question names: written out (2023年, 23年) or relative (今年, 去年)."""
+    years = years_in(part)
     if "今年" in part or "本年" in part:
         years.append(doc_year or 0)
     if "去年" in part or "上年" in part:
@@ -153,13 +158,16 @@ class DeptBudgetPlan:
             answered = True
             parts = []
         for index, part in enumerate(parts):
-            if index and answered and not _ASKS.search(part):
-                continue  # "基本支出和项目支出加起来算" qualifies the part before it, asks nothing new
+            if not _ASKS.search(part) and ((index and answered) or (
+                    any(_ASKS.search(p) for p in parts[index + 1:]) and not self._subject_names(part)
+                    and not _CODE.search(part))):
+                # "基本支出和项目支出加起来算" qualifies the part before it, "2023年办公室用车中"
+                # sets the scene for the part after it: neither asks for a figure of its own
+                continue
             if index and self.detailed and not self._subject_names(part):
                 continue  # "具体是什么补助" / "基本和项目各多少": already listed under the subject
             text = part + " " + " ".join(self.vocab.term_expansions(part))
-            years = _pick_years(part, [y for y in intent.years], self.doc.year) or \
-                _pick_years(q, intent.years, self.doc.year)
+            years = _pick_years(part, self.doc.year) or _pick_years(q, self.doc.year)
             answered |= self._part(part, text, q + " " + expansions, years)
         if not answered:
             self.draft.lines[-1] += "没有找到与问题对应的科目或数字。"
@@ -220,10 +228,10 @@ class DeptBudgetPlan:
             ln.subject_code == c for ln in self.lines)}
         if codes:
             return self._subjects(codes, whole, years)
-        columns = self._columns(text)
-        if columns and self._column_totals(columns):
-            return True
         subjects = self._subject_names(text)
+        columns = self._columns(text)
+        if columns and not subjects and self._column_totals(columns):
+            return True
         if _WHY_OR_USE.search(raw) and not subjects and self._fact(text, whole, years):
             return True
         if not subjects and self.tables and self._table_total(text, years):
@@ -236,8 +244,9 @@ class DeptBudgetPlan:
             return self._subjects(subjects, whole, years)
         if self.last_topic and _WHICH_ITEM.search(raw) and self._changed_items(raw):
             return True
-        if self.last_codes and _CHANGE.search(raw) and self._has_years(self.last_codes):
-            return self._subjects(self.last_codes, raw, years)  # the change of what the last part named
+        if self.last_codes and (_CHANGE.search(raw) or years_in(raw) or _RELATIVE_YEAR.search(raw)) and (
+                self._has_years(self.last_codes)):
+            return self._subjects(self.last_codes, raw, years)  # "…23年多少，今年多少，增减多少"
         if self._fact(text, whole, years):
             return True
         return self._change_of_last(raw)
@@ -397,12 +406,12 @@ class DeptBudgetPlan:
 
     def _split(self, line, whole: str) -> None:
         """The line's parts in its own table when asked ("基本支出和项目支出各多少", "算基本还是项目")."""
-        if not (_SPLIT.search(whole) or re.search(r"基本.{0,6}项目|项目.{0,6}基本", whole)):
-            return
         parts = [ln for ln in self.lines if ln.table_no == line.table_no and ln.year == line.year
                  and ln.subject_code == line.subject_code and ln.column != line.column and ln.amount
                  and ln.column.rsplit("/", 1)[-1] not in ("总计", "合计", "小计")]
-        if not parts:
+        # "各多少" alone may mean years; the parts are asked for when their names are
+        if not parts or not (_SPLIT_EXPLICIT.search(whole) or any(
+                ln.column.rsplit("/", 1)[-1] in whole for ln in parts)):
             return
         self.detailed = True
         listing = "，".join(f"{ln.column.rsplit('/', 1)[-1]}{ln.amount_text}万元" for ln in parts)
@@ -467,6 +476,23 @@ class DeptBudgetPlan:
                 best, best_score = f, score
         if best is None:
             return False
+        named = self._also_named(text, best, unit, years)
+        if named and best.item not in text:  # the figures named word for word are what was asked
+            best, named = named[0], named[1:]
+        for other in named:
+            self._say_fact(other, text, whole, years)
+        return self._say_fact(best, text, whole, years)
+
+    def _also_named(self, text: str, best, unit: str | None, years: list[int]) -> list:
+        """Other figures whose item the part names word for word, beside the best one."""
+        if not re.search(r"和|与|及|、|分别|各", text):
+            return []
+        return [f for f in self.facts if f is not best and len(f.item) >= 4 and f.item in text
+                and f.amount is not None and (f.unit == unit if unit else f.unit not in _UNITS)
+                and (not years or f.year in years) and f.item not in best.item]
+
+    def _say_fact(self, best, text: str, whole: str, years: list[int]) -> bool:
+        """State one narrative figure (or the earlier year it implies), with its reasons when asked."""
         self.last_topic, self.last_fact = best.topic, best
         current = self._current(best)
         if years and best.year not in years and current is not None and not _CHANGE.search(text):

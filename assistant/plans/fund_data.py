@@ -93,10 +93,13 @@ def threshold_clause(op: str, value: Decimal, basis: str):
     }[op]
 
 
-def departments_with_n_funds(n: int) -> Select:
-    """Departments that have exactly ``n`` key funds."""
-    inner = department_totals().subquery()
-    return select(inner).where(inner.c.funds == n).order_by(inner.c.department_code)
+def departments_with_n_funds(
+    n: int, at_least: bool = False, department_ids: set[int] | None = None
+) -> Select:
+    """Departments that have exactly ``n`` key funds (``n`` or more with ``at_least``), within some."""
+    inner = department_totals(department_ids).subquery()
+    matches = inner.c.funds >= n if at_least else inner.c.funds == n
+    return select(inner).where(matches).order_by(inner.c.department_code)
 
 
 def count_where(*clauses) -> Select:

@@ -279,9 +279,12 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
     """几个 / 多少个: funds of a department, funds over a threshold, departments with n funds."""
     basis = _basis(intent)
     if intent.only_n is not None:
-        rows = runner.rows(departments_with_n_funds(intent.only_n))
+        within = {d.id for d in intent.group[1]} if intent.group else None
+        rows = runner.rows(departments_with_n_funds(intent.only_n, intent.at_least_n, within))
         names = "、".join(display_name(r["department"]) for r in rows)
-        draft.lines.append(f"按专项资金目录，只有{intent.only_n}个重点专项的部门共有{len(rows)}个：{names}。")
+        how = f"有{intent.only_n}个及以上" if intent.at_least_n else f"只有{intent.only_n}个"
+        where = f"{intent.group[0]}中" if intent.group else ""
+        draft.lines.append(f"按专项资金目录，{where}{how}重点专项的部门共有{len(rows)}个：{names}。")
         draft.rows = [_dept_dict(r) for r in rows]
         by_dept = _funds_by_department(runner, [r["department_id"] for r in rows])
         for r in rows:

@@ -30,7 +30,8 @@ class Draft:
         self.row_ids.extend(i for i in row_ids if i is not None)
 
     def finish(self, question: str, runner: Runner) -> Answer:
-        text = "".join(line for line in self.lines if line)
+        # two parts of a question can land on the same statement; it is said once
+        text = "".join(dict.fromkeys(line for line in self.lines if line))
         if text.endswith("；"):
             text = text[:-1] + "。"
         return Answer(
