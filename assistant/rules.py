@@ -208,9 +208,13 @@ class RuleEngine:
         if intent.superlative_fund and intent.departments:
             rows = fetch_funds(runner, m.Fund.department_id.in_({d.id for d in intent.departments}))
             return [rows[-1 if intent.least_fund else 0].id] if rows else []
-        if intent.wants_contact and intent.departments:  # "应急管理局的专项找谁": each of its funds
+        if intent.departments:
             rows = fetch_funds(runner, m.Fund.department_id.in_({d.id for d in intent.departments}))
-            return [f.id for f in rows[:_MAX_CONTACTS]]
+            if intent.wants_contact:  # "应急管理局的专项找谁": each of its funds
+                return [f.id for f in rows[:_MAX_CONTACTS]]
+            if len(rows) == 1 and (intent.wants_form or intent.wants_indicator or intent.wants_overview
+                                   or intent.wants_goal or intent.wants_name):
+                return [rows[0].id]  # "国资中心负责的那个专项有绩效目标表吗": its only fund
         return []
 
     def _fund_facts(self, intent: Intent, runner: Runner, draft: Draft) -> bool:
