@@ -180,10 +180,14 @@ def _thresholds(q: str) -> list[tuple[str, Decimal]]:
     q = _ROUND_AMOUNTS.sub(lambda mt: mt.group(1) + _ROUND_VALUES[mt.group(2)], q)
     if m := _RANGE.search(q):
         return [(">=", Decimal(m.group(1))), ("<=", Decimal(m.group(2)))]
-    for pattern, op in THRESHOLDS:
-        if m := pattern.search(q):
-            return [(op, Decimal(m.group(1)))]
-    return []
+    bounds: list[tuple[str, Decimal]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, op in THRESHOLDS:  # "超过300万、不到400万": both bounds, each phrase used once
+        for m in pattern.finditer(q):
+            if not any(a < m.end() and m.start() < b for a, b in taken):
+                bounds.append((op, Decimal(m.group(1))))
+                taken.append(m.span())
+    return bounds
 
 
 def parse(q: str, vocab: Vocabulary) -> Intent:

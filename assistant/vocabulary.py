@@ -190,9 +190,8 @@ class Vocabulary:
 
     def group_members(self, q: str) -> tuple[str, list[Department]] | None:
         """A department group named in the question (镇街 → codes 101-110)."""
-        for alias in sorted(self.groups, key=len, reverse=True):
-            if alias not in q:
-                continue
+        # the group named first counts ("镇街按合计排，第五名是哪个镇" ranks 镇街, not only 镇)
+        for alias in sorted((a for a in self.groups if a in q), key=lambda a: (q.find(a), -len(a))):
             rule = self.groups[alias]
             kind, _, value = rule.partition(":")
             if kind == "code":

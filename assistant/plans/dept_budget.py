@@ -20,6 +20,7 @@ from assistant.intent import Intent, years_in
 from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
 from assistant.vocabulary import Vocabulary, display_name, longest_common_substring
+from assistant.wording import covered
 from db import models as m
 from ingest.records import DEPT_BUDGET, PROGRAM_DEPT
 
@@ -93,23 +94,6 @@ def _is_total(column: str) -> bool:
 def _score(label: str, text: str) -> int:
     common, _ = longest_common_substring(label, text)
     return len(common) if len(common) >= 2 else 0
-
-
-def _covered(text: str, *labels: str) -> int:
-    """How well labels cover ``text``: greedy common pieces (2+ characters), each counting its length squared.
-
-    Squaring makes one contiguous match ("收入预算") outweigh the same characters
-    found in scattered pieces ("收入" … "预算") of a longer label.
-    """
-    score, i = 0, 0
-    while i < len(text):
-        j = next((j for j in range(len(text), i + 1, -1) if any(text[i:j] in label for label in labels)), i)
-        if j > i:
-            score += (j - i) ** 2
-            i = j
-        else:
-            i += 1
-    return score
 
 
 def _pick_years(part: str, doc_year: int | None) -> list[int]:
@@ -467,7 +451,7 @@ class DeptBudgetPlan:
                 continue
             # how much of the question the figure's wording covers, its own item counting extra:
             # "去年一般公共预算的基本支出" is 基本支出 (topic 一般公共预算…), not 一般公共预算…支出
-            score = 3 * _covered(text, f.item, f.topic) + _covered(text, f.item) + (
+            score = 3 * covered(text, f.item, f.topic) + covered(text, f.item) + (
                 1 if f.change and _CHANGE.search(text) else 0)
             score += 2 if unit else 0  # "有多少辆车": the unit alone already says what is counted
             if f.amount is None and not _CHANGE.search(text) and not derivable:
@@ -521,6 +505,8 @@ class DeptBudgetPlan:
             return None
         if f.amount is not None:
             return f
+        if f.item != f.topic:  # "基本支出预算较上年减少…" is a part of 支出预算, not its total
+            return None
         return next((t for t in self.facts if t.topic == f.topic and t.year == f.year and t.amount is not None
                      and re.search(r"年初预算数|合计|总额|总计", t.item)), None)
 

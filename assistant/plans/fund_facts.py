@@ -12,12 +12,16 @@ from assistant.plans.funds import fund_amounts
 from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
 from assistant.vocabulary import display_name, longest_common_substring
+from assistant.wording import covered
 from db import models as m
 
 _ALL = re.compile(
     r"(?:有|是)(?:哪些|哪几个|什么)指标|指标(?:有|是)(?:哪些|哪几个|什么)|所有指标|全部指标|指标清单"
 )
 _WHY = re.compile(r"为什么|为何|原因|怎么回事")
+_SEVERAL = re.compile(r"和|与|及|、|分别|各")
+_ALSO_NAMED = 8  # wording coverage of a second indicator named in the same question
+_HOW_MANY = re.compile(r"(?:一共|共|总共)?(?:设了?)?几条|多少条|几个指标|多少个指标")
 _UNIT_IN_QUESTION = re.compile(r"多少(户|人次|人|个|次|场次|场|所|家|亩|公里|块|条|期|件|项|元|万元|亿元)")
 
 
@@ -157,16 +161,24 @@ def _describe(ind) -> str:
 
 
 def _best_indicator(question: str, indicators: list) -> object | None:
-    """The indicator the question names: longest shared wording, a matching unit breaks ties."""
+    """The indicator the question names: most of its wording covered, a matching unit breaks ties.
+
+    Coverage (``assistant.wording``) rather than the longest shared piece: of
+    "…装修周期" and "…装修单价", "…装修单价的上限" names the second.
+    """
     unit = _UNIT_IN_QUESTION.search(question)
-    best, best_score = None, 2.5
+    best, best_score = None, 6.0
     for ind in indicators:
-        common, _ = longest_common_substring(ind.name, question)
-        score = len(common) + (2 if unit and unit.group(1) == ind.unit else 0)
-        score += 0.5 * len(common) / max(len(ind.name), 1)
+        score = covered(question, ind.name) + (4 if unit and unit.group(1) == ind.unit else 0)
+        score += len(longest_common_substring(ind.name, question)[0]) / max(len(ind.name), 1)
         if score > best_score:
             best, best_score = ind, score
     return best
+
+
+def names_an_indicator(question: str, indicators: list) -> bool:
+    """Whether the question shares a piece of four or more characters with one of the indicators."""
+    return any(len(longest_common_substring(i.name, question)[0]) >= 4 for i in indicators)
 
 
 def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> None:
@@ -180,15 +192,24 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
     for name in sorted(_names_of(runner, fund), key=len, reverse=True):
         asked = asked.replace(name, " ")
     # "路灯亮灯率是不是核心指标" names one indicator; "核心指标有哪些" asks for the list
-    chosen = None if _ALL.search(asked) else _best_indicator(asked.replace("核心指标", " "), inds)
+    wording = asked.replace("核心指标", " ")
+    chosen = None if _ALL.search(asked) else _best_indicator(wording, inds)
     if chosen is not None:
-        note = _anomalies(runner, chosen.source_row_id)
-        draft.lines.append(f"{fund.name}的绩效指标{_describe(chosen)}。{note}")
-        draft.cite(chosen.source_row_id)
-        draft.rows += [_ind_row(chosen)]
+        # "管理面积和租用面积目标各多少": every indicator the question names, not only the best
+        others = [i for i in inds if i is not chosen and covered(wording, i.name) >= _ALSO_NAMED] if (
+            _SEVERAL.search(wording)) else []
+        for ind in [chosen, *others]:
+            note = _anomalies(runner, ind.source_row_id)
+            draft.lines.append(f"{fund.name}的绩效指标{_describe(ind)}。{note}")
+            draft.cite(ind.source_row_id)
+            draft.rows += [_ind_row(ind)]
         return
     picked = [i for i in inds if i.is_core] if intent.wants_core else inds
     head = "核心指标" if intent.wants_core else "绩效指标"
+    if intent.wants_core and _HOW_MANY.search(asked.replace("核心", "", 1)):
+        # "一共设了几条绩效指标？其中核心指标几条？": both counts
+        core = sum(1 for i in inds if i.is_core)
+        draft.lines.append(f"{fund.name}共设{len(inds)}条绩效指标，其中核心指标{core}条。")
     listing = "；".join(_describe(i) for i in picked)
     weights = sum((i.weight or 0) for i in inds).normalize()
     draft.lines.append(f"{fund.name}的{head}共{len(picked)}个：{listing}。"

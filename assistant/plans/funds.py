@@ -43,14 +43,10 @@ def _conditions(intent: Intent, basis: str) -> list:
 
 
 def _condition_words(intent: Intent) -> str:
-    """The bounds in words: "预算超过500万元的" / "预算在100万元至500万元之间的"."""
+    """The bounds in words: "预算超过500万元的" / "预算超过300万元、低于400万元的"."""
     if not intent.thresholds:
         return ""
-    if len(intent.thresholds) == 2:
-        (_, lo), (_, hi) = intent.thresholds
-        return f"预算在{lo}万元至{hi}万元之间（含两端）的"
-    op, value = intent.thresholds[0]
-    return f"预算{OP_WORDS[op]}{value}万元的"
+    return "预算" + "、".join(f"{OP_WORDS[op]}{value}万元" for op, value in intent.thresholds) + "的"
 
 
 def _basis(intent: Intent) -> str:
@@ -281,12 +277,18 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
     if intent.only_n is not None:
         within = {d.id for d in intent.group[1]} if intent.group else None
         rows = runner.rows(departments_with_n_funds(intent.only_n, intent.at_least_n, within))
+        if intent.thresholds:  # "只有一个专项、而且金额超过2000万的部门"
+            rows = [r for r in rows if _passes(Decimal(r[f"{basis}_total"] or 0), intent.thresholds)]
         names = "、".join(display_name(r["department"]) for r in rows)
         how = f"有{intent.only_n}个及以上" if intent.at_least_n else f"只有{intent.only_n}个"
         where = f"{intent.group[0]}中" if intent.group else ""
-        draft.lines.append(f"按专项资金目录，{where}{how}重点专项的部门共有{len(rows)}个：{names}。")
-        draft.rows = [_dept_dict(r) for r in rows]
+        bound = f"且合计{_condition_words(intent)[2:-1]}" if intent.thresholds else ""
         by_dept = _funds_by_department(runner, [r["department_id"] for r in rows])
+        if len(rows) <= 20:  # small enough to name each department's funds
+            names = "；".join(f"{display_name(r['department'])}（" + "、".join(
+                f"{f.name}{f.text(basis)}" for f in by_dept[r["department_id"]]) + "）" for r in rows)
+        draft.lines.append(f"按专项资金目录，{where}{how}重点专项{bound}的部门共有{len(rows)}个：{names}。")
+        draft.rows = [_dept_dict(r) for r in rows]
         for r in rows:
             draft.cite(*[f.catalog_row_id for f in by_dept[r["department_id"]]])
         return
@@ -320,17 +322,22 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
     totals(intent, runner, draft)
 
 
+_COMPARE_OPS = {">": Decimal.__gt__, ">=": Decimal.__ge__, "<": Decimal.__lt__, "<=": Decimal.__le__,
+                "=": Decimal.__eq__}
+
+
+def _passes(total: Decimal, bounds: list[tuple[str, Decimal]]) -> bool:
+    return all(_COMPARE_OPS[op](total, value) for op, value in bounds)
+
+
 def _departments_over(intent: Intent, runner: Runner, draft: Draft) -> None:
     """How many departments' totals meet the bounds ("专项合计超过2000万元的部门有几个")."""
     basis = _basis(intent)
-    compare = {">": Decimal.__gt__, ">=": Decimal.__ge__, "<": Decimal.__lt__, "<=": Decimal.__le__,
-               "=": Decimal.__eq__}
     scope = {d.id for d in intent.group[1]} if intent.group else None
     rows = _dept_rows(runner, scope)
 
     def passes(row: dict, b: str) -> bool:
-        total = Decimal(row[f"{b}_total"] or 0)
-        return all(compare[op](total, value) for op, value in intent.thresholds)
+        return _passes(Decimal(row[f"{b}_total"] or 0), intent.thresholds)
 
     hits = sorted((r for r in rows if passes(r, basis)), key=lambda r: -(r[f"{basis}_total"] or 0))
     cond = _condition_words(intent).replace("预算", "重点专项合计")
@@ -488,12 +495,13 @@ def department_ids_of_funds(runner: Runner, fund_ids: list[int]) -> list[int]:
 def keyword_group(intent: Intent, runner: Runner, draft: Draft) -> None:
     """Every fund sharing a name (城乡环境管理专项 in several 镇街): count, list and totals."""
     word, members = intent.fund_group
-    rows = fetch_funds(runner, m.Fund.id.in_([f.id for f in members]))
+    rows = fetch_funds(runner, m.Fund.id.in_([f.id for f in members]), *_conditions(intent, CATALOG))
+    named = f"名称含“{word}”" + (f"且{_condition_words(intent)}" if intent.thresholds else "的")
     cat = sum((f.amount(CATALOG) or 0 for f in rows), Decimal(0))
     tab = sum((f.amount(TABLE) or 0 for f in rows), Decimal(0))
     items = "；".join(f"{f.name}（{display_name(f.department)}）{fund_amounts(f)}" for f in rows)
     draft.lines.append(
-        f"名称含“{word}”的重点专项共{len(rows)}个，按专项资金目录口径合计"
+        f"{named}重点专项共{len(rows)}个，按专项资金目录口径合计"
         f"{computed(cat, [f.text(CATALOG) for f in rows])}万元，按绩效目标表口径合计"
         f"{computed(tab, [f.text(TABLE) for f in rows])}万元：{items}。")
     for f in rows:
