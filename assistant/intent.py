@@ -99,7 +99,8 @@ _YEAR = re.compile(
 )
 _DEPT_THRESHOLD = re.compile(r"万元?(?:及|或)?(?:以上|以下)?的(?:部门|单位|镇街|镇|街道)")
 _SUPERLATIVE_DEPT = re.compile(
-    r"(最多|最高|最大|最少|最低|第" + _CN[1:-1] + r"(?:多|大|高)?)的(?:那个|那一个)?(部门|单位|镇街|镇|街道)"
+    r"(最多|最高|最大|最少|最低|第" + _CN[1:-1] + r"(?:多|大|高)?)的(?:那个|那一个)?(部门|单位|镇街|镇|街道)|"
+    r"合计(?:排)?(第" + _CN[1:-1] + r"|最多|最少)的那(?:个|一个)()"
 )
 _ONLY_N = re.compile(
     r"(?:只有|仅有|有且只有|仅|刚好有?|正好有?|恰好有?|只设了?|只设置了?)" + _CN + r"个(?:重点)?专项|"
@@ -109,13 +110,14 @@ _AT_LEAST_N = re.compile(
     _CN + r"个(?:或更多|及以上|以上|或以上)(?:重点)?专项|(?:至少|不少于)" + _CN + r"个(?:重点)?专项"
 )
 _SUPERLATIVE_FUND = re.compile(
-    r"(?:预算|金额|钱)?(?:最高|最多|最大)的(?:那个|那项|那笔|一个)?专项|最大的专项|最大(?:的)?那(?:个|笔|项)|"
+    r"(?:预算|金额|钱)?(?:最高|最多|最大)的(?:那个|那项|那笔|一个)?专项|最大的专项|"
+    r"(?:最大|最多|最高)(?:的)?那(?:个|笔|项)(?!部门|单位|镇|街道)|"
     r"(?<![最较不])(?:大|多)的那(?:个|笔|项)(?!部门|单位|镇|街道)"
 )
 # the smallest fund of a department ("卫健局钱最少的那个专项")
 _LEAST_FUND = re.compile(
     r"(?:最低|最少|最小)的(?:那个|那项|那笔|一个)?专项|最小的专项|"
-    r"(?:最低|最少|最小|(?<![最较不])小)(?:的)?那(?:个|笔|项)(?!部门|单位|镇|街道)"
+    r"(?:最低|最少|最小|(?<![最较不])(?:小|少|低))(?:的)?那(?:个|笔|项)(?!部门|单位|镇|街道)"
 )
 
 
@@ -241,11 +243,12 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     if not intent.superlative_fund and ranked_within and _LEAST_FUND.search(q):
         intent.superlative_fund = intent.least_fund = True
     if m := _SUPERLATIVE_DEPT.search(q):
+        rank = m.group(1) or m.group(3)
         intent.superlative_department = True
-        intent.least_department = m.group(1) in ("最少", "最低")
-        intent.department_kind = m.group(2)
-        if m.group(1).startswith("第"):
-            intent.department_rank = cn_number(re.sub(r"[第多大高]", "", m.group(1))) or 1
+        intent.least_department = rank in ("最少", "最低")
+        intent.department_kind = m.group(2) or ""
+        if rank.startswith("第"):
+            intent.department_rank = cn_number(re.sub(r"[第多大高]", "", rank)) or 1
     if _TABLE_BASIS.search(q) and not intent.wants_form:
         intent.basis = "table"
     elif _CATALOG_BASIS.search(q):

@@ -208,12 +208,18 @@ class RuleEngine:
         if intent.superlative_fund and intent.departments:
             rows = fetch_funds(runner, m.Fund.department_id.in_({d.id for d in intent.departments}))
             return [rows[-1 if intent.least_fund else 0].id] if rows else []
+        facet = (intent.wants_contact or intent.wants_indicator or intent.wants_name or intent.wants_form
+                 or intent.wants_overview or intent.wants_goal)
+        if intent.superlative_fund and not intent.departments and not intent.superlative_department and facet:
+            rows = fetch_funds(runner)  # the largest (smallest) of all funds, then its facts
+            return [rows[-1 if intent.least_fund else 0].id] if rows else []
         if intent.departments:
             rows = fetch_funds(runner, m.Fund.department_id.in_({d.id for d in intent.departments}))
             if intent.wants_contact:  # "应急管理局的专项找谁": each of its funds
                 return [f.id for f in rows[:_MAX_CONTACTS]]
             if len(rows) == 1 and (intent.wants_form or intent.wants_indicator or intent.wants_overview
-                                   or intent.wants_goal or intent.wants_name):
+                                   or intent.wants_goal or intent.wants_name
+                                   or fund_facts.names_an_indicator_of(rows[0], intent.question, runner)):
                 return [rows[0].id]  # "国资中心负责的那个专项有绩效目标表吗": its only fund
         return []
 
@@ -234,11 +240,14 @@ class RuleEngine:
         if not ids:
             return False
         rows = fund_facts.load(runner, ids)
+        if not wants_facet and len(rows) == 1 and fund_facts.names_an_indicator_of(
+                rows[0], intent.question, runner):
+            intent.wants_indicator = wants_facet = True  # "…钱少的那个，国家助学贷款办理周期要求多长"
         if intent.superlative_fund and rows:
             f = rows[0]
             word = "最低" if intent.least_fund else "最高"
-            draft.lines.append(f"{display_name(f.department)}预算{word}的专项是{f.name}"
-                               f"（{funds.fund_amounts(f)}）。")
+            owner = display_name(f.department) if intent.departments else "全部专项中"
+            draft.lines.append(f"{owner}预算{word}的专项是{f.name}（{funds.fund_amounts(f)}）。")
             draft.cite(*f.rows())
         for fund in rows:
             if intent.wants_name:

@@ -539,3 +539,43 @@ def test_two_narrative_figures_named_together(assistant):
     for item in ("有条件实物保障用车", "应急保障用车"):
         count = re.search(item + r"\s*(\d+)\s*辆", line).group(1)
         assert re.search(item + r"[^；。]*?" + count + "辆", a.text)
+
+
+def test_no_figure_implied_from_another_items_change(assistant):
+    a = ask(assistant, "办公室2023年基本支出预算是多少？")
+    assert Decimal("1467.78") + Decimal("24.29") in numbers(a.text)
+    assert Decimal("1952.98") + Decimal("24.29") not in numbers(a.text)  # not the total's figure
+
+
+def test_two_bounds_and_bounds_on_groups(assistant):
+    a = ask(assistant, "预算超过300万、不到400万的专项有几个？")
+    assert f"共{sum(300 < e['amount'] < 400 for e in catalog())}个" in a.text
+    clean = [e for e in catalog() if "城乡环境管理" in e["name"]]
+    b = ask(assistant, "各镇街的城乡环境管理专项里，超过100万元的有几个？")
+    assert f"共{sum(e['amount'] > 100 for e in clean)}个" in b.text
+    per_dept = defaultdict(list)
+    for e in catalog():
+        per_dept[e["code"]].append(e)
+    single = [v[0]["name"] for v in per_dept.values() if len(v) == 1 and v[0]["amount"] > 2000]
+    c = ask(assistant, "哪些部门只有一个专项、而且金额超过2000万？分别是哪个专项？")
+    assert f"共有{len(single)}个" in c.text and all(name in c.text for name in single)
+
+
+def test_chained_superlatives_reach_the_indicator_or_contact(assistant):
+    ranked = sorted(catalog(), key=lambda e: -e["amount"])
+    a = ask(assistant, "85个专项里钱最多的那个，联系人和电话是什么？")
+    assert ranked[0]["name"] in a.text and "联系人" in a.text and "联系电话" in a.text
+    b = ask(assistant, "教育局两个专项里钱少的那个，国家助学贷款办理周期要求多长？")
+    assert "国家助学贷款办理周期" in b.text and cited(b, "国家助学贷款办理周期")
+    towns = sorted(((c, t) for c, t in dept_totals().items() if 101 <= int(c) <= 110), key=lambda x: -x[1])
+    c = ask(assistant, "镇街按专项合计从高到低排，第五名是哪个镇？")
+    assert f"{towns[4][1]:,}" in c.text
+
+
+def test_indicator_counts_and_changes_added_up(assistant):
+    a = ask(assistant, "应急局的应急管理发展专项一共设了几条绩效指标？其中核心指标几条？")
+    assert re.search(r"共设\d+条绩效指标，其中核心指标\d+条", a.text)
+    table = dept_table("一般公共预算财政拨款支出预算表")
+    change = sum(Decimal(table[c][3]) - Decimal(table[c][2]) for c in ("2101101", "2101102"))
+    b = ask(assistant, "行政单位医疗和事业单位医疗两项合起来，今年比2023年增加了多少？")
+    assert change in numbers(b.text)

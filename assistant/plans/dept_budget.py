@@ -44,7 +44,7 @@ _ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|�
 _PROJECTS = re.compile(
     r"(?:一般|重点)?项目(?:有哪些|有哪几个|是哪些|都有哪些|有几个)|哪(?:几|些)个?(?:一般|重点)?项目"
 )
-_TOTAL_ASKED = re.compile(r"一共|合计|加起来|总共|共计|总额|加在一起")
+_TOTAL_ASKED = re.compile(r"一共|合计|加起来|合起来|总共|共计|总额|加在一起")
 _SPLIT_EXPLICIT = re.compile(r"怎么分|构成|基本.{0,6}项目|项目.{0,6}基本")
 _DETAIL = re.compile(
     r"具体|明细|哪些|包括|包含|由什么|都有什么|是什么补助|分别是|分成|分为|下设|细分|哪几个科目"
@@ -131,7 +131,9 @@ class DeptBudgetPlan:
         self.last_fact = None
         self.last_codes: set[str] = set()
         self.detailed = False  # a subject's parts or children were already listed
-        self.added: list[tuple[str, Decimal, list[str]]] = []  # items stated, for "一共多少"
+        # items stated (by subject code), for "一共多少", and their changes, for "合起来增加多少"
+        self.added: dict[str, tuple[str, Decimal, list[str]]] = {}
+        self.changes: dict[str, tuple[str, Decimal, list[str]]] = {}
         self.draft.lines.append(f"{display_name(self.doc.department)}{self.doc.year or ''}年部门预算：")
         answered = False
         parts = [p for p in _PARTS.split(q) if p.strip()] or [q]
@@ -357,6 +359,7 @@ class DeptBudgetPlan:
                     f"（{_table_label(a)}；{_table_label(b)}）；")
                 self.draft.cite(a.source_row_id, b.source_row_id)
                 self.draft.rows += [_line_row(a), _line_row(b)]
+                self.changes[code] = (a.classification, diff, [a.amount_text, b.amount_text])
                 self._split(b, whole)
                 continue
             wanted = years[0] if len(years) == 1 else self.doc.year or 0
@@ -370,7 +373,7 @@ class DeptBudgetPlan:
                 f"（{_table_label(chosen)}）；")
             self.draft.cite(chosen.source_row_id)
             self.draft.rows.append(_line_row(chosen))
-            self.added.append((chosen.classification, chosen.amount, [chosen.amount_text]))
+            self.added[code] = (chosen.classification, chosen.amount, [chosen.amount_text])
             self._split(chosen, whole)
             self._children(chosen, whole)
         if len({ln.classification for ln in self.lines
@@ -380,13 +383,22 @@ class DeptBudgetPlan:
         return True
 
     def _sum_of_items(self) -> None:
-        """"水电费一共多少": the items' total, when they are of one classification and a total was asked."""
-        if len(self.added) < 2 or len({c for c, _, _ in self.added}) != 1 or not _TOTAL_ASKED.search(
-                self.question):
+        """"水电费一共多少", "两项合起来增加多少": the items' total, or their changes' total.
+
+        Only for items of one classification (adding a 功能分类 line to a 经济分类
+        line would count the same money twice), and only when a total was asked.
+        """
+        if not _TOTAL_ASKED.search(self.question):
             return
-        total = sum((a for _, a, _ in self.added), Decimal(0))
-        texts = [t for _, _, ts in self.added for t in ts]
-        self.draft.lines.append(f"以上{len(self.added)}项合计{computed(total, texts)}万元；")
+        for found, what in ((self.added, "合计"), (self.changes, "合计变动")):
+            items = list(found.values())
+            if len(items) < 2 or len({c for c, _, _ in items}) != 1:
+                continue
+            total = sum((a for _, a, _ in items), Decimal(0))
+            texts = [t for _, _, ts in items for t in ts]
+            sign = (total > 0) - (total < 0)
+            verb = "" if what == "合计" else {1: "（增加）", -1: "（减少）", 0: "（持平）"}[sign]
+            self.draft.lines.append(f"以上{len(items)}项{what}{computed(abs(total), texts)}万元{verb}；")
 
     def _split(self, line, whole: str) -> None:
         """The line's parts in its own table when asked ("基本支出和项目支出各多少", "算基本还是项目")."""
@@ -428,7 +440,7 @@ class DeptBudgetPlan:
         if len(parts) < 2:
             return False
         a, b = parts["基本支出"], parts["项目支出"]
-        self.added.append((a.classification, a.amount + b.amount, [a.amount_text, b.amount_text]))
+        self.added[a.subject_code] = (a.classification, a.amount + b.amount, [a.amount_text, b.amount_text])
         total = computed(a.amount + b.amount, [a.amount_text, b.amount_text])
         self.draft.lines.append(
             f"{a.classification}{a.subject_code} {a.subject_name}：基本支出{a.amount_text}万元"

@@ -176,9 +176,15 @@ def _best_indicator(question: str, indicators: list) -> object | None:
     return best
 
 
-def names_an_indicator(question: str, indicators: list) -> bool:
-    """Whether the question shares a piece of four or more characters with one of the indicators."""
-    return any(len(longest_common_substring(i.name, question)[0]) >= 4 for i in indicators)
+def names_an_indicator_of(fund: FundRow, question: str, runner: Runner) -> bool:
+    """Whether the question, the fund's own names left out, shares four or more characters with
+    one of its indicators ("…国家助学贷款办理周期要求多长" asks an indicator without saying 指标)."""
+    if fund.form_id is None:
+        return False
+    for name in sorted(_names_of(runner, fund), key=len, reverse=True):
+        question = question.replace(name, " ")
+    return any(len(longest_common_substring(i.name, question)[0]) >= 4
+               for i in _indicators(runner, fund.form_id))
 
 
 def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> None:
@@ -196,8 +202,9 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
     chosen = None if _ALL.search(asked) else _best_indicator(wording, inds)
     if chosen is not None:
         # "管理面积和租用面积目标各多少": every indicator the question names, not only the best
-        others = [i for i in inds if i is not chosen and covered(wording, i.name) >= _ALSO_NAMED] if (
-            _SEVERAL.search(wording)) else []
+        rest = wording.replace(longest_common_substring(chosen.name, wording)[0], " ")
+        others = [i for i in inds if i is not chosen and covered(rest, i.name) >= _ALSO_NAMED] if (
+            _SEVERAL.search(rest)) else []
         for ind in [chosen, *others]:
             note = _anomalies(runner, ind.source_row_id)
             draft.lines.append(f"{fund.name}的绩效指标{_describe(ind)}。{note}")
