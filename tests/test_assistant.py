@@ -579,3 +579,13 @@ def test_indicator_counts_and_changes_added_up(assistant):
     change = sum(Decimal(table[c][3]) - Decimal(table[c][2]) for c in ("2101101", "2101102"))
     b = ask(assistant, "行政单位医疗和事业单位医疗两项合起来，今年比2023年增加了多少？")
     assert change in numbers(b.text)
+
+
+def test_form_text_and_indicator_shown_together_when_asked(assistant):
+    a = ask(assistant, "残疾事业服务专项的残疾人创业扶持人数，文字说明和指标表一致吗？")
+    goal = next(x for x in (SAMPLES / FUNDS_TXT).read_text(encoding="utf-8").splitlines()
+                if x.startswith("当年绩效目标") and "残疾人创业扶持" in x)
+    stated = re.search(r"残疾人创业扶持(\d+)人", goal).group(1)
+    assert f"残疾人创业扶持{stated}人" in a.text and "请对照核实" in a.text
+    b = ask(assistant, "残疾事业服务专项的残疾人创业扶持人数是多少？")
+    assert "请对照核实" not in b.text  # only when the question asks whether they agree

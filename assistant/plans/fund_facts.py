@@ -14,11 +14,14 @@ from assistant.sqlrun import Runner
 from assistant.vocabulary import display_name, longest_common_substring
 from assistant.wording import covered
 from db import models as m
+from ingest.recognisers.common import parse_amount
 
 _ALL = re.compile(
     r"(?:有|是)(?:哪些|哪几个|什么)指标|指标(?:有|是)(?:哪些|哪几个|什么)|所有指标|全部指标|指标清单"
 )
 _WHY = re.compile(r"为什么|为何|原因|怎么回事")
+_SAME_THING = 16  # wording a clause must share with an indicator name to be about the same thing
+_SETTLE = re.compile(r"到底|究竟|说法|一样吗|一致吗|对得上|矛盾")
 _SEVERAL = re.compile(r"和|与|及|、|分别|各")
 _ALSO_NAMED = 8  # wording coverage of a second indicator named in the same question
 _HOW_MANY = re.compile(r"(?:一共|共|总共)?(?:设了?)?几条|多少条|几个指标|多少个指标")
@@ -156,7 +159,7 @@ def _describe(ind) -> str:
     nature = "" if ind.nature in ("定性", "") else ind.nature
     value = f"{nature}{ind.value}{ind.unit}"
     weight = f"，权重{ind.weight_text}" if ind.weight_text else "，权重未填写"
-    core = {True: "，核心指标", False: "，非核心"}.get(ind.is_core, "")
+    core = {True: "，是核心指标", False: "，不是核心指标"}.get(ind.is_core, "，是否核心未填写")
     return f"“{ind.name}”{value}{weight}{core}"
 
 
@@ -205,8 +208,11 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
         rest = wording.replace(longest_common_substring(chosen.name, wording)[0], " ")
         others = [i for i in inds if i is not chosen and covered(rest, i.name) >= _ALSO_NAMED] if (
             _SEVERAL.search(rest)) else []
+        form = _form(runner, fund.form_id)
         for ind in [chosen, *others]:
             note = _anomalies(runner, ind.source_row_id)
+            if intent.wants_mismatch or _SETTLE.search(intent.question):  # "到底…", "说法一样吗"
+                note += _text_differs(form, ind, draft)
             draft.lines.append(f"{fund.name}的绩效指标{_describe(ind)}。{note}")
             draft.cite(ind.source_row_id)
             draft.rows += [_ind_row(ind)]
@@ -223,6 +229,33 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
                        f"（该表全部指标权重合计{weights:f}。）")
     draft.cite(*[i.source_row_id for i in picked])
     draft.rows += [_ind_row(i) for i in picked]
+
+
+def _text_differs(form, ind, draft: Draft) -> str:
+    """A different figure near the same words in the form's own 项目概况 / 当年绩效目标 text.
+
+    "完成高新技术企业新增和复审各4家" in the goal against an indicator "当年高新技术企业新增
+    完成任务数 ≥3家": the reader asking which is right should see both.  The text is cut
+    into clauses; the clause sharing most wording with the indicator name and holding
+    a figure in its unit is compared, equal up to the indicator's own decimals.
+    """
+    value = parse_amount(ind.value)
+    if form is None or value is None or not ind.unit:
+        return ""
+    places = len(ind.value.split(".")[1]) if "." in ind.value else 0
+    notes = []
+    for label, text, row_id in (("项目概况", form.overview, form.overview_row_id),
+                                ("当年绩效目标", form.goal, form.goal_row_id)):
+        clauses = [c for c in re.split(r"[，。；;,]", text or "")
+                   if re.search(r"\d\s*" + re.escape(ind.unit[:1]), c)]
+        best = max(clauses, key=lambda c: covered(c, ind.name), default="")
+        if not best or covered(best, ind.name) < _SAME_THING:
+            continue
+        figures = [parse_amount(x) for x in re.findall(r"(\d+(?:\.\d+)?)\s*" + re.escape(ind.unit[:1]), best)]
+        if figures and all(f is not None and round(f, places) != value for f in figures):
+            notes.append(f"{label}中的相关表述：“{best.strip()}”")
+            draft.cite(row_id)
+    return f"（{'；'.join(notes)}，数字与指标值{ind.value}{ind.unit}不同，请对照核实。）" if notes else ""
 
 
 def _anomalies(runner: Runner, row_id: int | None) -> str:
