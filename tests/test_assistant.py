@@ -589,3 +589,14 @@ def test_form_text_and_indicator_shown_together_when_asked(assistant):
     assert f"残疾人创业扶持{stated}人" in a.text and "请对照核实" in a.text
     b = ask(assistant, "残疾事业服务专项的残疾人创业扶持人数是多少？")
     assert "请对照核实" not in b.text  # only when the question asks whether they agree
+
+
+def test_subjects_ranked_by_their_change(assistant):
+    table = dept_table("一般公共预算财政拨款支出预算表")
+    items = {c: Decimal(r[3].replace(",", "")) - Decimal(r[2].replace(",", ""))
+             for c, r in table.items() if c.isdigit() and len(c) == 7 and r[3]}
+    best = max(items, key=items.get)
+    a = ask(assistant, "表五里比上年增加最多的项级科目是哪个？增加多少？")
+    assert best in a.text and items[best] in numbers(a.text)
+    b = ask(assistant, "表五里有几个项级科目比上年增加了？")
+    assert f"共{sum(v > 0 for v in items.values())}个" in b.text

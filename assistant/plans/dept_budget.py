@@ -44,6 +44,10 @@ _ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|�
 _PROJECTS = re.compile(
     r"(?:一般|重点)?项目(?:有哪些|有哪几个|是哪些|都有哪些|有几个)|哪(?:几|些)个?(?:一般|重点)?项目"
 )
+_CHANGE_RANK = re.compile(
+    r"(?:增加|增长|减少|下降|压减)(?:得)?(?:最多|最大|最快)|(?:几个|多少个|哪些|哪几个).{0,10}(?:比上年|比去年|较上年|比2023年)"
+    r".{0,4}(?:增加|减少|下降|增长)"
+)
 _TOTAL_ASKED = re.compile(r"一共|合计|加起来|合起来|总共|共计|总额|加在一起")
 _SPLIT_EXPLICIT = re.compile(r"怎么分|构成|基本.{0,6}项目|项目.{0,6}基本")
 _DETAIL = re.compile(
@@ -143,6 +147,9 @@ class DeptBudgetPlan:
         if _PROJECTS.search(q) and self._projects():
             answered = True
             parts = []
+        if _CHANGE_RANK.search(q) and self._changes_ranked(q):
+            answered = True
+            parts = []
         for index, part in enumerate(parts):
             if not _ASKS.search(part) and ((index and answered) or (
                     any(_ASKS.search(p) for p in parts[index + 1:]) and not self._subject_names(part)
@@ -178,6 +185,44 @@ class DeptBudgetPlan:
             if len(heads) == 1:
                 chosen = [ln for ln in lines if ln.table_title.startswith(heads[0])]
         return chosen or lines
+
+    def _changes_ranked(self, q: str) -> bool:
+        """"表五里比上年增加最多的项级科目", "有几个科目比上年减少了": subjects ranked by their change.
+
+        Only subjects the tables give for two years count; the level (类 3 digits,
+        款 5, 项 7) is the one the question names, 项 by default.
+        """
+        digits = next((n for word, n in (("类级", 3), ("款级", 5), ("项级", 7)) if word in q), 7)
+        by_code: dict[str, dict[int, object]] = {}
+        for ln in sorted(self.lines, key=lambda b: _TABLE_PREFERENCE.index(b.table_no)
+                         if b.table_no in _TABLE_PREFERENCE else 99):
+            if ln.subject_code and len(ln.subject_code) == digits and _is_total(ln.column):
+                by_code.setdefault(ln.subject_code, {}).setdefault(ln.year, ln)
+        pairs = [sorted(years.items()) for years in by_code.values() if len(years) > 1]
+        changes = [(b.amount - a.amount, a, b) for (_, a), (_, b) in (p[:2] for p in pairs)]
+        if not changes:
+            return False
+        down = bool(re.search(r"减少|下降|压减|降幅|降", q))
+        moved = sorted((c for c in changes if (c[0] < 0 if down else c[0] > 0)), key=lambda c: abs(c[0]),
+                       reverse=True)
+        word = "减少" if down else "增加"
+        level = {3: "类级", 5: "款级", 7: "项级"}[digits]
+        def line(c) -> str:
+            diff, a, b = c
+            years = f"{a.year}年{a.amount_text}万元→{b.year}年{b.amount_text}万元"
+            moved_by = computed(abs(diff), [a.amount_text, b.amount_text])
+            return f"{b.subject_code} {b.subject_name}（{years}，{word}{moved_by}万元）"
+        if re.search(r"最多|最大|最快", q) and moved:
+            self.draft.lines.append(f"比上年{word}最多的{level}科目是" + line(moved[0]) + "；")
+            shown = moved[:1]
+        else:
+            self.draft.lines.append(f"比上年{word}的{level}科目共{len(moved)}个" +
+                                    ("：" + "；".join(line(c) for c in moved) if moved else "") + "；")
+            shown = moved
+        for _, a, b in shown:
+            self.draft.cite(a.source_row_id, b.source_row_id)
+            self.draft.rows += [_line_row(a), _line_row(b)]
+        return True
 
     def _projects(self) -> bool:
         """The department's own project forms (表十五/表十六): names and budgets."""
