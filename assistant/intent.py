@@ -98,6 +98,10 @@ _YEAR = re.compile(
     r"(?<!\d)(20\d{2})\s*年|(?<![\d龄满近])([12]\d)年(?!以上|以下|以来|以内|来|内|间|多|左右|及以上)"
 )
 _DEPT_THRESHOLD = re.compile(r"万元?(?:及|或)?(?:以上|以下)?的(?:部门|单位|镇街|镇|街道)")
+# "哪些镇街的专项合计超过了1000万元": the bound is on each department's total
+_TOTAL_BOUND = re.compile(
+    r"(?:合计|总额|加起来|总共|一共)(?:在|是)?\s*(?:超过|多于|大于|高于|不到|不足|少于|低于|过|达到)"
+)
 _SUPERLATIVE_DEPT = re.compile(
     r"(最多|最高|最大|最少|最低|第" + _CN[1:-1] + r"(?:多|大|高)?)的(?:那个|那一个)?(部门|单位|镇街|镇|街道)|"
     r"合计(?:排)?(第" + _CN[1:-1] + r"|最多|最少)的那(?:个|一个)()"
@@ -195,8 +199,9 @@ def _thresholds(q: str) -> list[tuple[str, Decimal]]:
 def parse(q: str, vocab: Vocabulary) -> Intent:
     """Turn a question into an Intent; entities linked against the store's vocabulary."""
     intent = Intent(question=q)
-    intent.group = vocab.group_members(q)
     linked = vocab.link_departments(q)
+    # "东林街道名下…": 街道 inside the department's own name is no group
+    intent.group = vocab.group_members(q, [s for _, s in linked])
     intent.departments = [d for d, _ in linked]
     dept_ids = {d.id for d in intent.departments} or None
     fund_links = vocab.link_funds(q, dept_ids, [s for _, s in linked])
@@ -218,7 +223,8 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
             intent.fund_group, intent.funds, intent.departments = (word, members), [], []
     intent.years = years_in(q)
     intent.thresholds = _thresholds(q)
-    intent.dept_threshold = bool(intent.thresholds and _DEPT_THRESHOLD.search(q))
+    intent.dept_threshold = bool(intent.thresholds and (
+        _DEPT_THRESHOLD.search(q) or (_TOTAL_BOUND.search(q) and _DEPT_LEVEL.search(q))))
     intent.wants_contact = bool(_CONTACT.search(q))
     intent.wants_phone = bool(_PHONE.search(q))
     intent.wants_person = bool(_PERSON.search(q))
@@ -239,7 +245,8 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     intent.wants_count = bool(_COUNT.search(q))
     intent.followup = bool(_FOLLOWUP.search(q))
     intent.superlative_fund = bool(_SUPERLATIVE_FUND.search(q))
-    ranked_within = intent.departments or _SUPERLATIVE_DEPT.search(q)
+    # "卫健局钱最少的那个", "…最少的那个，联系人是谁": the smallest fund, then what is asked of it
+    ranked_within = intent.departments or _SUPERLATIVE_DEPT.search(q) or intent.wants_contact
     if not intent.superlative_fund and ranked_within and _LEAST_FUND.search(q):
         intent.superlative_fund = intent.least_fund = True
     if m := _SUPERLATIVE_DEPT.search(q):
@@ -271,6 +278,8 @@ def _operation(q: str, intent: Intent) -> str:
     if intent.only_n is not None:
         return "count"
     if _SHARE.search(q):
+        if m := _TOPK.search(q):  # "预算最大的前三个专项合计占…"
+            intent.k = cn_number(m.group(1)) or 1
         return "share"
     if _COMPARE.search(q) and (len(intent.funds) >= 2 or len(intent.departments) >= 2 or (
             len(intent.departments) == 1 and not intent.funds and "专项" in q)):

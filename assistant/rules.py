@@ -40,7 +40,7 @@ _DEPT_BUDGET_CUES = re.compile(
 # a department-like name: 2-8 characters ending like an agency, not a phrase such as 这三个镇
 _ENTITY_LIKE = re.compile(
     r"(?:(?![这那哪各每几个些的和与及所有全其它给对为向在从把被])[\u4e00-\u9fa5]){2,8}?"
-    r"(?:局|镇|街道|中心|委员会|联合会|馆)"
+    r"(?:局|镇(?!街)|街道|中心|委员会|联合会|馆)"
 )
 _KEY_FUND_WORDS = re.compile(r"专项")
 # the first part of the question ranks or adds up: "哪个镇的专项资金合计最多" is no description
@@ -217,6 +217,8 @@ class RuleEngine:
             rows = fetch_funds(runner, m.Fund.department_id.in_({d.id for d in intent.departments}))
             if intent.wants_contact:  # "应急管理局的专项找谁": each of its funds
                 return [f.id for f in rows[:_MAX_CONTACTS]]
+            if intent.wants_indicator and fund_facts.counts_indicators(intent.question):
+                return [f.id for f in rows]  # "规资局四个专项的核心指标一共有几条"
             if len(rows) == 1 and (intent.wants_form or intent.wants_indicator or intent.wants_overview
                                    or intent.wants_goal or intent.wants_name
                                    or fund_facts.names_an_indicator_of(rows[0], intent.question, runner)):
@@ -249,6 +251,9 @@ class RuleEngine:
             owner = display_name(f.department) if intent.departments else "全部专项中"
             draft.lines.append(f"{owner}预算{word}的专项是{f.name}（{funds.fund_amounts(f)}）。")
             draft.cite(*f.rows())
+        if len(rows) > 1 and intent.wants_indicator and fund_facts.counts_indicators(intent.question):
+            fund_facts.indicator_counts(rows, runner, draft)
+            intent.wants_indicator = False
         for fund in rows:
             if intent.wants_name:
                 fund_facts.names(fund, runner, draft)
@@ -301,8 +306,11 @@ class RuleEngine:
         if op == "compare" and (len(intent.funds) >= 2 or intent.departments):
             funds.compare(intent, runner, draft)
             return True
-        if op == "share" and (intent.departments or intent.group or intent.funds):
+        if op == "share" and (intent.departments or intent.group or intent.funds or intent.k > 1):
             funds.share(intent, runner, draft)
+            return True
+        if op in ("count", "list") and intent.thresholds and intent.dept_threshold:
+            funds.departments_over(intent, runner, draft)  # "哪些镇街的专项合计超过了1000万元"
             return True
         if op == "count":
             funds.counts(intent, runner, draft)

@@ -188,10 +188,19 @@ class Vocabulary:
                     found.append((dept, span))
         return sorted(found, key=lambda t: t[1].start)
 
-    def group_members(self, q: str) -> tuple[str, list[Department]] | None:
-        """A department group named in the question (镇街 → codes 101-110)."""
-        # the group named first counts ("镇街按合计排，第五名是哪个镇" ranks 镇街, not only 镇)
-        for alias in sorted((a for a in self.groups if a in q), key=lambda a: (q.find(a), -len(a))):
+    def group_members(self, q: str, inside: list[Span] | None = None) -> tuple[str, list[Department]] | None:
+        """A department group named in the question (镇街 → codes 101-110), not within ``inside`` spans.
+
+        The group named first counts ("镇街按合计排，第五名是哪个镇" ranks 镇街, not only 镇);
+        a group word inside a linked department's name ("东林街道") names no group.
+        """
+        def free(alias: str) -> int:
+            for mt in re.finditer(re.escape(alias), q):
+                if not any(s.start <= mt.start() and mt.end() <= s.end for s in inside or []):
+                    return mt.start()
+            return -1
+
+        for alias in sorted((a for a in self.groups if free(a) >= 0), key=lambda a: (free(a), -len(a))):
             rule = self.groups[alias]
             kind, _, value = rule.partition(":")
             if kind == "code":

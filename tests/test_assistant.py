@@ -600,3 +600,37 @@ def test_subjects_ranked_by_their_change(assistant):
     assert best in a.text and items[best] in numbers(a.text)
     b = ask(assistant, "表五里有几个项级科目比上年增加了？")
     assert f"共{sum(v > 0 for v in items.values())}个" in b.text
+
+
+def test_definitions_asked_as_explanations(assistant):
+    a = ask(assistant, "“事业单位经营收入”这个名词在说明里是怎么解释的？")
+    assert "非独立核算经营" in a.text and cited(a, "事业单位经营收入")
+    b = ask(assistant, "因公出国（境）费按口径反映哪些支出？")
+    assert "国际旅费" in b.text
+
+
+def test_figures_implied_for_unchanged_parts_and_named_by_tail(assistant):
+    a = ask(assistant, "按说明推算，2023年公务用车运行维护费和公务接待费的预算各是多少？")
+    assert "44" in a.text and "4.8" in a.text and "持平" in a.text
+    row = dept_table("一般公共预算财政拨款支出预算表")["2080506"]
+    b = ask(assistant, "职业年金缴费支出比上年减少了多少？减幅多少？")
+    before, after = Decimal(row[2]), Decimal(row[3])
+    assert before - after in numbers(b.text) and f"{(before - after) * 100 / before:.1f}%" in b.text
+
+
+def test_counts_and_groups_across_a_department(assistant):
+    a = ask(assistant, "规资局四个专项的绩效表里，核心指标一共有几条？")
+    assert re.search(r"共设\d+条绩效指标，其中核心指标\d+条", a.text) and len(a.citations) >= 4
+    b = ask(assistant, "东林街道名下有哪些专项？")
+    dongli = [e for e in catalog() if e["code"] == "102"]
+    assert f"共{len(dongli)}个" in b.text and "万盛街道" not in b.text
+    towns = {c: t for c, t in dept_totals().items() if 101 <= int(c) <= 110}
+    c = ask(assistant, "哪些镇街的专项合计超过了1000万元？")
+    assert f"共{sum(t > 1000 for t in towns.values())}个" in c.text
+
+
+def test_share_of_the_largest_funds(assistant):
+    ranked = sorted(catalog(), key=lambda e: -e["amount"])
+    whole = sum(e["amount"] for e in ranked)
+    a = ask(assistant, "预算最大的前三个专项合计占全部重点专项的百分之多少？")
+    assert f"{sum(e['amount'] for e in ranked[:3]) * 100 / whole:.1f}%" in a.text

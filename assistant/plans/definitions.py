@@ -18,7 +18,7 @@ from assistant.sqlrun import Runner
 from db import models as m
 
 ASKS_MEANING = re.compile(
-    r"指什么|什么意思|啥意思|含义|定义|口径|反映哪些|反映什么|包括哪些|包括什么|是指|怎么理解|名词解释|解释一下"
+    r"指什么|什么意思|啥意思|含义|定义|口径|反映哪些|反映什么|包括哪些|包括什么|是指|怎么理解|名词解释|解释"
 )
 _HEAD = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]\s*(.+?)[：:]")
 _CLAUSE_TERM = re.compile(r"^(?:其中[，,]\s*)?(.{2,20}?)(?:反映|是指|指)")
@@ -28,7 +28,8 @@ _PRIMARY = select(m.Document.id).where(m.Document.rendition_of_id.is_(None))
 
 
 def _plain(text: str) -> str:
-    return _QUOTES.sub("", text).strip()
+    """Without quotes, with half-width brackets: "因公出国（境）费" and "因公出国(境)费" are one term."""
+    return _QUOTES.sub("", text).replace("（", "(").replace("）", ")").strip()
 
 
 def _entries(runner: Runner) -> list[tuple[str, str, int]]:

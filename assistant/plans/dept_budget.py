@@ -19,7 +19,7 @@ from assistant.format import computed, percent
 from assistant.intent import Intent, years_in
 from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
-from assistant.vocabulary import Vocabulary, display_name, longest_common_substring
+from assistant.vocabulary import Vocabulary, display_name, longest_common_substring, on_word_bounds
 from assistant.wording import covered
 from db import models as m
 from ingest.records import DEPT_BUDGET, PROGRAM_DEPT
@@ -36,7 +36,7 @@ _TABLE_PREFERENCE = (3, 5, 6, 7, 8, 9, 11, 2, 12, 1, 4, 10)
 # counted things: the question must ask for a count ("几辆", "车辆数"), not name a cost ("公务用车运行维护费")
 _UNITS = {"辆": re.compile(r"几辆|多少辆|车辆数|车辆有多少|有多少车|多少台车|几台车|用车数"),
           "台（套）": re.compile(r"几台|多少台|几套|多少套|设备数")}
-_PERCENT = re.compile(r"百分之|百分比|%|％|幅度|增长率|增速|降幅|涨幅|增幅|降低率|比例|百分点|变化率")
+_PERCENT = re.compile(r"百分之|百分比|%|％|幅度|增长率|增速|降幅|涨幅|增幅|减幅|降低率|比例|百分点|变化率")
 _WHY_OR_USE = re.compile(r"为什么|原因|为何|用在|用于|用到|花在|哪些方面|干什么|做什么")
 _CLAUSE = re.compile(r"(主要(?:原因)?(?:是|为|用于)[^；。]*)")
 _RELATIVE_YEAR = re.compile(r"今年|本年|去年|上年")
@@ -51,7 +51,8 @@ _CHANGE_RANK = re.compile(
 _TOTAL_ASKED = re.compile(r"一共|合计|加起来|合起来|总共|共计|总额|加在一起")
 _SPLIT_EXPLICIT = re.compile(r"怎么分|构成|基本.{0,6}项目|项目.{0,6}基本")
 _DETAIL = re.compile(
-    r"具体|明细|哪些|包括|包含|由什么|都有什么|是什么补助|分别是|分成|分为|下设|细分|哪几个科目"
+    r"具体|明细|哪些|包括|包含|由什么|都有什么|是什么补助|分别是|分成|分为|下设|细分|哪几个科目|"
+    r"[两几]块|各部分|分项"
 )
 # the next figure with a comparison of its own starts another statement ("…万元，比2023年…")
 _NEXT_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*万元\s*[，,]\s*比")
@@ -271,6 +272,9 @@ class DeptBudgetPlan:
             text, whole, years
         ):
             return True  # a change the tables cannot show (one year only) but the narrative states
+        missing_year = years and not any(ln.year in years for ln in self.lines if ln.subject_code in subjects)
+        if subjects and missing_year and self._fact(text, whole, years):
+            return True  # "2023年公务用车运行维护费": no 2023 column, but the narrative implies it
         if subjects and (self.tables or not self._facts_beat_subjects(raw, subjects)):
             return self._subjects(subjects, whole, years)
         if self.last_topic and _WHICH_ITEM.search(raw) and self._changed_items(raw):
@@ -369,6 +373,7 @@ class DeptBudgetPlan:
         plain = text.replace("的", "")
         hits = [n for n in names if n in text or n.replace("的", "") in plain]
         hits = [n for n in hits if not any(n != o and n in o for o in hits)]
+        hits = hits or [n for n in names if _tail_named(n, text)]  # a name given in full wins
         return {c for n in hits for c in names[n]}
 
     def _facts_beat_subjects(self, text: str, codes: set[str]) -> bool:
@@ -520,6 +525,7 @@ class DeptBudgetPlan:
         named = self._also_named(text, best, unit, years)
         if named and best.item not in text:  # the figures named word for word are what was asked
             best, named = named[0], named[1:]
+        named = named or self._same_sentence(text, best)
         for other in named:
             self._say_fact(other, text, whole, years)
         return self._say_fact(best, text, whole, years)
@@ -530,7 +536,15 @@ class DeptBudgetPlan:
             return []
         return [f for f in self.facts if f is not best and len(f.item) >= 4 and f.item in text
                 and f.amount is not None and (f.unit == unit if unit else f.unit not in _UNITS)
-                and (not years or f.year in years) and f.item not in best.item]
+                and (not years or f.year in years or (f.base_year in years and self._current(f)))
+                and f.item not in best.item]
+
+    def _same_sentence(self, text: str, best) -> list:
+        """"涉及哪些资金？各多少？": the other figures the same sentence states under the same topic."""
+        if not re.search(r"哪些|各|分别", self.question):
+            return []
+        return [f for f in self.facts if f is not best and f.source_row_id == best.source_row_id
+                and f.topic == best.topic and f.amount is not None and f.year == best.year]
 
     def _say_fact(self, best, text: str, whole: str, years: list[int]) -> bool:
         """State one narrative figure (or the earlier year it implies), with its reasons when asked."""
@@ -558,6 +572,8 @@ class DeptBudgetPlan:
         "收入预算较2023年增加48.91万元" states no amount of its own; the topic's
         total ("收入预算1952.98万元", item 年初预算数) is the figure it compares.
         """
+        if f.change == "持平" and f.amount is not None:
+            return f
         if f.change not in ("增加", "减少") or f.change_amount is None:
             return None
         if f.amount is not None:
@@ -569,11 +585,16 @@ class DeptBudgetPlan:
 
     def _earlier_year(self, f, current) -> bool:
         """Last year's figure the narrative implies: this year's amount minus the stated change."""
-        base = current.amount - f.change_amount if f.change == "增加" else current.amount + f.change_amount
-        base_text = computed(base, [current.amount_text, f.change_text])
+        if f.change == "持平":
+            base, base_text, stated = current.amount, current.amount_text, "与上年持平"
+        else:
+            sign = -1 if f.change == "增加" else 1
+            base = current.amount + sign * f.change_amount
+            base_text = computed(base, [current.amount_text, f.change_text])
+            stated = f"比{f.base_year}年{f.change}{f.change_text}{f.unit}"
         self.draft.lines.append(
             f"{f.base_year}年{f.item}为{base_text}{f.unit}（文件未直接列出，由{f.year}年{current.amount_text}"
-            f"{f.unit}与“比{f.base_year}年{f.change}{f.change_text}{f.unit}”推算）；")
+            f"{f.unit}与“{stated}”推算）；")
         self.draft.cite(current.source_row_id, f.source_row_id)
         source = f"{current.amount_text}、{f.change}{f.change_text}"
         self.draft.rows.append({"主题": f.topic, "项目": f.item, "年度": f.base_year, "金额": base_text,
@@ -598,6 +619,19 @@ class DeptBudgetPlan:
             listing = "，".join(f"{b.subject_code} {b.subject_name} {b.amount_text}万元" for b in subjects)
             self.draft.lines.append(f"支出科目（{TABLE_NAMES.get(table, '')}{titles[table]}）：{listing}；")
             self.draft.cite(*[b.source_row_id for b in subjects])
+
+
+def _tail_named(name: str, text: str) -> bool:
+    """The question names a subject by the tail of its name, six characters or more, from a word start.
+
+    "职业年金缴费支出" names 机关事业单位职业年金缴费支出; a shorter tail ("运行") would name
+    too many subjects to mean one.
+    """
+    for start in range(1, len(name) - 5):
+        tail = name[start:]
+        if tail in text and on_word_bounds(tail, name):
+            return True
+    return False
 
 
 def _fact_text(f) -> str:
@@ -630,6 +664,8 @@ def _explained(source: str, f) -> list[str]:
 
 def _fact_rate(f, current) -> str:
     """The rate of a stated change: the earlier year's figure is this year's minus the change."""
+    if f.change == "持平" or f.change_amount is None:
+        return "，增减0%"
     base = current.amount - f.change_amount if f.change == "增加" else current.amount + f.change_amount
     if not base:
         return ""

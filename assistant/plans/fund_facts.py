@@ -22,9 +22,10 @@ _ALL = re.compile(
 _WHY = re.compile(r"为什么|为何|原因|怎么回事")
 _SAME_THING = 16  # wording a clause must share with an indicator name to be about the same thing
 _SETTLE = re.compile(r"到底|究竟|说法|一样吗|一致吗|对得上|矛盾")
+_FORM_WORDS = re.compile(r"绩效目标表|绩效目标|绩效指标|核心指标|指标|绩效|目标表")
 _SEVERAL = re.compile(r"和|与|及|、|分别|各")
 _ALSO_NAMED = 8  # wording coverage of a second indicator named in the same question
-_HOW_MANY = re.compile(r"(?:一共|共|总共)?(?:设了?)?几条|多少条|几个指标|多少个指标")
+_HOW_MANY = re.compile(r"设了?几条|一共几条|几条(?:绩效)?指标|多少条|(?:几|多少)个(?:绩效)?指标")
 _UNIT_IN_QUESTION = re.compile(r"多少(户|人次|人|个|次|场次|场|所|家|亩|公里|块|条|期|件|项|元|万元|亿元)")
 
 
@@ -201,7 +202,7 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
     for name in sorted(_names_of(runner, fund), key=len, reverse=True):
         asked = asked.replace(name, " ")
     # "路灯亮灯率是不是核心指标" names one indicator; "核心指标有哪些" asks for the list
-    wording = asked.replace("核心指标", " ")
+    wording = _FORM_WORDS.sub(" ", asked)  # "绩效目标表…几个绩效指标" names no indicator
     chosen = None if _ALL.search(asked) else _best_indicator(wording, inds)
     if chosen is not None:
         # "管理面积和租用面积目标各多少": every indicator the question names, not only the best
@@ -219,7 +220,7 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
         return
     picked = [i for i in inds if i.is_core] if intent.wants_core else inds
     head = "核心指标" if intent.wants_core else "绩效指标"
-    if intent.wants_core and _HOW_MANY.search(asked.replace("核心", "", 1)):
+    if _HOW_MANY.search(asked.replace("核心", "", 1)):
         # "一共设了几条绩效指标？其中核心指标几条？": both counts
         core = sum(1 for i in inds if i.is_core)
         draft.lines.append(f"{fund.name}共设{len(inds)}条绩效指标，其中核心指标{core}条。")
@@ -256,6 +257,26 @@ def _text_differs(form, ind, draft: Draft) -> str:
             notes.append(f"{label}中的相关表述：“{best.strip()}”")
             draft.cite(row_id)
     return f"（{'；'.join(notes)}，数字与指标值{ind.value}{ind.unit}不同，请对照核实。）" if notes else ""
+
+
+def counts_indicators(question: str) -> bool:
+    """"一共列了多少条指标", "核心指标一共有几条": the number of indicators is asked."""
+    return bool(_HOW_MANY.search(question) or re.search(r"指标.{0,6}(?:几条|多少条|几个|多少个)", question))
+
+
+def indicator_counts(rows: list[FundRow], runner: Runner, draft: Draft) -> None:
+    """Indicators and core indicators of several funds: each fund's counts and the total."""
+    parts, total, core, unset = [], 0, 0, ""
+    for fund in rows:
+        inds = _indicators(runner, fund.form_id) if fund.form_id is not None else []
+        own_core = sum(1 for i in inds if i.is_core)
+        total, core = total + len(inds), core + own_core
+        parts.append(f"{fund.name}{len(inds)}条（核心{own_core}条）")
+        draft.cite(*[i.source_row_id for i in inds if i.is_core])
+        if any(i.is_core is None for i in inds):
+            unset = "；是否核心未填写或填写异常的不计为核心"
+    draft.lines.append(f"这{len(rows)}个专项的绩效目标表共设{total}条绩效指标，其中核心指标{core}条："
+                       + "；".join(parts) + f"{unset}。")
 
 
 def _anomalies(runner: Runner, row_id: int | None) -> str:

@@ -293,7 +293,7 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
             draft.cite(*[f.catalog_row_id for f in by_dept[r["department_id"]]])
         return
     if intent.thresholds and intent.dept_threshold:
-        _departments_over(intent, runner, draft)
+        departments_over(intent, runner, draft)
         return
     if intent.thresholds:
         scope = scope_ids(intent)
@@ -330,7 +330,7 @@ def _passes(total: Decimal, bounds: list[tuple[str, Decimal]]) -> bool:
     return all(_COMPARE_OPS[op](total, value) for op, value in bounds)
 
 
-def _departments_over(intent: Intent, runner: Runner, draft: Draft) -> None:
+def departments_over(intent: Intent, runner: Runner, draft: Draft) -> None:
     """How many departments' totals meet the bounds ("专项合计超过2000万元的部门有几个")."""
     basis = _basis(intent)
     scope = {d.id for d in intent.group[1]} if intent.group else None
@@ -390,6 +390,9 @@ def share(intent: Intent, runner: Runner, draft: Draft) -> None:
                     [m.Fund.department_id.in_({d.id for d in intent.departments})])]
     if intent.group and not intent.departments:
         targets = [(intent.group[0], [m.Fund.department_id.in_({d.id for d in intent.group[1]})])]
+    if not targets and intent.k > 1 and not intent.funds:  # the k largest funds together
+        top = [f.id for f in sorted(fetch_funds(runner), key=lambda f: -(f.amount(basis) or 0))[:intent.k]]
+        targets = [(f"预算最大的{intent.k}个专项", [m.Fund.id.in_(top)])]
     targets += [(f.name, [m.Fund.id == f.id]) for f in intent.funds if not intent.departments]
     for label, clauses in targets:
         funds = fetch_funds(runner, *clauses)
