@@ -48,6 +48,7 @@ _CHANGE_RANK = re.compile(
     r"(?:增加|增长|减少|下降|压减)(?:得)?(?:最多|最大|最快)|(?:几个|多少个|哪些|哪几个).{0,10}(?:比上年|比去年|较上年|比2023年)"
     r".{0,4}(?:增加|减少|下降|增长)"
 )
+_FACT_FLOOR = 9  # one piece of three characters, or three of two, shared with the figure's wording
 _TOTAL_ASKED = re.compile(r"一共|合计|加起来|合起来|总共|共计|总额|加在一起")
 _SPLIT_EXPLICIT = re.compile(r"怎么分|构成|基本.{0,6}项目|项目.{0,6}基本")
 _DETAIL = re.compile(
@@ -128,7 +129,8 @@ class DeptBudgetPlan:
     def answer(self, intent: Intent) -> None:
         self.question = q = intent.question
         dept = self.vocab.departments.get(self.doc.department_id or -1)
-        for name in sorted(dept.names if dept else (), key=len, reverse=True):
+        self.own_names = sorted(dept.names if dept else (), key=len, reverse=True)
+        for name in self.own_names:
             q = q.replace(name, "")  # the department's own name says nothing about which figure
         expansions = " ".join(self.vocab.term_expansions(q))
         self.tables = self._named_tables(q)
@@ -366,15 +368,31 @@ class DeptBudgetPlan:
 
     @staticmethod
     def _names_in(text: str, lines: list) -> set[str]:
+        """Codes of the subjects the text names, in full or by the tail of the name.
+
+        Where one match lies inside another ("职业年金缴费" inside "职业年金缴费支出", the
+        tail of 机关事业单位职业年金缴费支出), the longer one is meant; on the same
+        characters a name in full beats a tail.
+        """
         names: dict[str, set[str]] = {}
         for ln in lines:
             if ln.subject_code and len(ln.subject_name) >= 2:
                 names.setdefault(ln.subject_name, set()).add(ln.subject_code)
         plain = text.replace("的", "")
-        hits = [n for n in names if n in text or n.replace("的", "") in plain]
-        hits = [n for n in hits if not any(n != o and n in o for o in hits)]
-        hits = hits or [n for n in names if _tail_named(n, text)]  # a name given in full wins
-        return {c for n in hits for c in names[n]}
+        found: list[tuple[int, int, bool, str]] = []  # (start, end, in full, name)
+        for n in names:
+            if n in text:
+                found.append((text.find(n), text.find(n) + len(n), True, n))
+            elif n.replace("的", "") in plain:
+                found.append((-1, -1, True, n))  # "对事业单位的经常性补助": no span in the text itself
+            elif tail := _tail_named(n, text):
+                found.append((text.find(tail), text.find(tail) + len(tail), False, n))
+
+        def beaten(a: tuple[int, int, bool, str]) -> bool:
+            return any(b is not a and b[0] <= a[0] and a[1] <= b[1] and a[0] >= 0 and (
+                (b[1] - b[0]) > (a[1] - a[0]) or (b[2] and not a[2])) for b in found)
+
+        return {c for a in found if not beaten(a) for c in names[a[3]]}
 
     def _facts_beat_subjects(self, text: str, codes: set[str]) -> bool:
         best_fact = max((_score(f.topic + f.item, text)
@@ -513,8 +531,10 @@ class DeptBudgetPlan:
                 continue
             # how much of the question the figure's wording covers, its own item counting extra:
             # "去年一般公共预算的基本支出" is 基本支出 (topic 一般公共预算…), not 一般公共预算…支出
-            score = 3 * covered(text, f.item, f.topic) + covered(text, f.item) + (
-                1 if f.change and _CHANGE.search(text) else 0)
+            shared = covered(text, f.item, f.topic)
+            if shared < _FACT_FLOOR and not unit and not self._fully_named(f.item, text):
+                continue  # "支出" alone is in half the figures: a figure must share more to be meant
+            score = 3 * shared + covered(text, f.item) + (1 if f.change and _CHANGE.search(text) else 0)
             score += 2 if unit else 0  # "有多少辆车": the unit alone already says what is counted
             if f.amount is None and not _CHANGE.search(text) and not derivable:
                 continue  # a bare change ("收入预算较2023年增加…") does not answer "多少"
@@ -538,6 +558,12 @@ class DeptBudgetPlan:
                 and f.amount is not None and (f.unit == unit if unit else f.unit not in _UNITS)
                 and (not years or f.year in years or (f.base_year in years and self._current(f)))
                 and f.item not in best.item]
+
+    def _fully_named(self, item: str, text: str) -> bool:
+        """A short item the question says in full once the department's name is left out (…办公室内设)."""
+        for name in self.own_names:
+            item = item.replace(name, "")
+        return len(item) >= 2 and item in text
 
     def _same_sentence(self, text: str, best) -> list:
         """"涉及哪些资金？各多少？": the other figures the same sentence states under the same topic."""
@@ -621,17 +647,17 @@ class DeptBudgetPlan:
             self.draft.cite(*[b.source_row_id for b in subjects])
 
 
-def _tail_named(name: str, text: str) -> bool:
-    """The question names a subject by the tail of its name, six characters or more, from a word start.
+def _tail_named(name: str, text: str) -> str:
+    """The tail of a subject's name the question uses, six characters or more, from a word start.
 
     "职业年金缴费支出" names 机关事业单位职业年金缴费支出; a shorter tail ("运行") would name
-    too many subjects to mean one.
+    too many subjects to mean one.  Empty when the question uses none.
     """
     for start in range(1, len(name) - 5):
         tail = name[start:]
         if tail in text and on_word_bounds(tail, name):
-            return True
-    return False
+            return tail
+    return ""
 
 
 def _fact_text(f) -> str:
