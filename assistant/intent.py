@@ -97,7 +97,7 @@ _FOLLOWUP = re.compile(
 _YEAR = re.compile(
     r"(?<!\d)(20\d{2})\s*年|(?<![\d龄满近])([12]\d)年(?!以上|以下|以来|以内|来|内|间|多|左右|及以上)"
 )
-_DEPT_THRESHOLD = re.compile(r"万元?(?:及|或)?(?:以上|以下)?的(?:部门|单位|镇街|镇|街道)")
+_DEPT_THRESHOLD = re.compile(r"万元?(?:及|或)?(?:以上|以下)?的(?:主管)?(?:部门|单位|镇街|镇|街道)")
 # "哪些镇街的专项合计超过了1000万元": the bound is on each department's total
 _TOTAL_BOUND = re.compile(
     r"(?:合计|总额|加起来|总共|一共)(?:在|是)?\s*(?:超过|多于|大于|高于|不到|不足|少于|低于|过|达到)"
@@ -118,6 +118,7 @@ _SUPERLATIVE_FUND = re.compile(
     r"(?:最大|最多|最高)(?:的)?那(?:个|笔|项)(?!部门|单位|镇|街道)|"
     r"(?<![最较不])(?:大|多)的那(?:个|笔|项)(?!部门|单位|镇|街道)"
 )
+_NTH_FUND = re.compile(r"第" + _CN + r"(多|大|高|少|小|低)的(?:那个|那项|那笔)?专项")
 # the smallest fund of a department ("卫健局钱最少的那个专项")
 _LEAST_FUND = re.compile(
     r"(?:最低|最少|最小)的(?:那个|那项|那笔|一个)?专项|最小的专项|"
@@ -167,6 +168,7 @@ class Intent:
     followup: bool = False
     superlative_fund: bool = False
     least_fund: bool = False  # with superlative_fund: the smallest rather than the largest
+    fund_rank: int = 1  # with superlative_fund: "预算第二多的专项" → 2
     superlative_department: bool = False
     least_department: bool = False  # with superlative_department: the smallest total
     department_rank: int = 1  # with superlative_department: 合计第二的那个镇 → 2
@@ -246,6 +248,9 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     intent.followup = bool(_FOLLOWUP.search(q))
     intent.superlative_fund = bool(_SUPERLATIVE_FUND.search(q))
     # "卫健局钱最少的那个", "…最少的那个，联系人是谁": the smallest fund, then what is asked of it
+    if (m := _NTH_FUND.search(q)) and intent.departments:  # "规资局预算第二多的专项"
+        intent.superlative_fund, intent.least_fund = True, m.group(2) in "少小低"
+        intent.fund_rank = cn_number(m.group(1)) or 1
     ranked_within = intent.departments or _SUPERLATIVE_DEPT.search(q) or intent.wants_contact
     if not intent.superlative_fund and ranked_within and _LEAST_FUND.search(q):
         intent.superlative_fund = intent.least_fund = True

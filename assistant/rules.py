@@ -207,7 +207,9 @@ class RuleEngine:
             return [f.id for f in rows]
         if intent.superlative_fund and intent.departments:
             rows = fetch_funds(runner, m.Fund.department_id.in_({d.id for d in intent.departments}))
-            return [rows[-1 if intent.least_fund else 0].id] if rows else []
+            if len(rows) < intent.fund_rank:
+                return []
+            return [rows[-intent.fund_rank if intent.least_fund else intent.fund_rank - 1].id]
         facet = (intent.wants_contact or intent.wants_indicator or intent.wants_name or intent.wants_form
                  or intent.wants_overview or intent.wants_goal)
         if intent.superlative_fund and not intent.departments and not intent.superlative_department and facet:
@@ -232,7 +234,8 @@ class RuleEngine:
         wants_facet = (intent.wants_contact or intent.wants_indicator or intent.wants_name
                        or intent.wants_form or intent.wants_overview or intent.wants_goal
                        or intent.wants_actuals or intent.wants_department or intent.wants_forms)
-        if intent.op not in ("lookup", "list") and not wants_facet:
+        if intent.op not in ("lookup", "list") and not wants_facet and not (
+                intent.superlative_fund and intent.departments):  # "…钱少的那个专项，要指导多少个…"
             return False
         if intent.fund_group and not wants_facet:
             return False
@@ -248,6 +251,8 @@ class RuleEngine:
         if intent.superlative_fund and rows:
             f = rows[0]
             word = "最低" if intent.least_fund else "最高"
+            if intent.fund_rank > 1:
+                word = f"倒数第{intent.fund_rank}" if intent.least_fund else f"第{intent.fund_rank}高"
             owner = display_name(f.department) if intent.departments else "全部专项中"
             draft.lines.append(f"{owner}预算{word}的专项是{f.name}（{funds.fund_amounts(f)}）。")
             draft.cite(*f.rows())
@@ -297,6 +302,9 @@ class RuleEngine:
             dept_rank = (intent.dept_level or (op == "rank_position" and intent.departments
                                                and not intent.funds))
             (funds.department_ranking if dept_rank else funds.fund_ranking)(intent, runner, draft)
+            return True
+        if op == "sum" and len(intent.funds) >= 2:  # "计划生育惠民服务和公共卫生惠民服务两个专项合计"
+            funds.named_total(intent, runner, draft)
             return True
         if op == "compare" and len(intent.departments) == 2 and len(intent.funds) == 1:
             # "南桐镇和关坝镇的村社区组织经费保障专项差多少": each town's own fund of that name

@@ -634,3 +634,16 @@ def test_share_of_the_largest_funds(assistant):
     whole = sum(e["amount"] for e in ranked)
     a = ask(assistant, "预算最大的前三个专项合计占全部重点专项的百分之多少？")
     assert f"{sum(e['amount'] for e in ranked[:3]) * 100 / whole:.1f}%" in a.text
+
+
+def test_named_funds_added_and_nth_fund_of_a_department(assistant):
+    own = {e["name"]: e["amount"] for e in catalog()}
+    a = ask(assistant, "卫健局的计划生育惠民服务和公共卫生惠民服务两个专项合计多少？")
+    assert f"{own['计划生育惠民服务专项'] + own['公共卫生惠民服务专项']:,}" in a.text
+    land = sorted((e for e in catalog() if e["code"] == "332"), key=lambda e: -e["amount"])
+    b = ask(assistant, "规资局预算第二多的专项是哪个？它的生态修复面积目标是多少？")
+    assert land[1]["name"] in b.text and "生态修复面积" in b.text
+    c = ask(assistant, "科技局钱少的那个专项，要指导多少个社区科普大学教学点？")
+    assert "指导社区科普大学教学点" in c.text and cited(c, "指导社区科普大学教学点")
+    d = ask(assistant, "专项合计在1000万元以上的主管部门有几个？")
+    assert f"部门共{sum(t > 1000 for t in dept_totals().values())}个" in d.text

@@ -22,6 +22,7 @@ _ALL = re.compile(
 _WHY = re.compile(r"为什么|为何|原因|怎么回事")
 _SAME_THING = 16  # wording a clause must share with an indicator name to be about the same thing
 _SETTLE = re.compile(r"到底|究竟|说法|一样吗|一致吗|对得上|矛盾")
+_ASKING_WORDS = re.compile(r"多少个|多少|几个|要|需要")
 _FORM_WORDS = re.compile(r"绩效目标表|绩效目标|绩效指标|核心指标|指标|绩效|目标表")
 _SEVERAL = re.compile(r"和|与|及|、|分别|各")
 _ALSO_NAMED = 8  # wording coverage of a second indicator named in the same question
@@ -164,13 +165,13 @@ def _describe(ind) -> str:
     return f"“{ind.name}”{value}{weight}{core}"
 
 
-def _best_indicator(question: str, indicators: list) -> object | None:
+def _best_indicator(question: str, indicators: list, asked: str | None = None) -> object | None:
     """The indicator the question names: most of its wording covered, a matching unit breaks ties.
 
     Coverage (``assistant.wording``) rather than the longest shared piece: of
     "…装修周期" and "…装修单价", "…装修单价的上限" names the second.
     """
-    unit = _UNIT_IN_QUESTION.search(question)
+    unit = _UNIT_IN_QUESTION.search(asked or question)  # "多少家": the unit, from the words as asked
     best, best_score = None, 6.0
     for ind in indicators:
         score = covered(question, ind.name) + (4 if unit and unit.group(1) == ind.unit else 0)
@@ -187,6 +188,7 @@ def names_an_indicator_of(fund: FundRow, question: str, runner: Runner) -> bool:
         return False
     for name in sorted(_names_of(runner, fund), key=len, reverse=True):
         question = question.replace(name, " ")
+    question = _ASKING_WORDS.sub("", question)
     return any(len(longest_common_substring(i.name, question)[0]) >= 4
                for i in _indicators(runner, fund.form_id))
 
@@ -203,7 +205,8 @@ def indicators(fund: FundRow, intent: Intent, runner: Runner, draft: Draft) -> N
         asked = asked.replace(name, " ")
     # "路灯亮灯率是不是核心指标" names one indicator; "核心指标有哪些" asks for the list
     wording = _FORM_WORDS.sub(" ", asked)  # "绩效目标表…几个绩效指标" names no indicator
-    chosen = None if _ALL.search(asked) else _best_indicator(wording, inds)
+    wording = _ASKING_WORDS.sub("", wording)  # "指导多少个社区科普大学教学点": the name, joined up again
+    chosen = None if _ALL.search(asked) else _best_indicator(wording, inds, asked)
     if chosen is not None:
         # "管理面积和租用面积目标各多少": every indicator the question names, not only the best
         rest = wording.replace(longest_common_substring(chosen.name, wording)[0], " ")

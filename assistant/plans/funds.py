@@ -271,6 +271,19 @@ def _borrowed(funds: list[FundRow]) -> str:
     return f"（其中{'、'.join(missing)}没有绩效目标表金额，按目录金额计入）"
 
 
+def named_total(intent: Intent, runner: Runner, draft: Draft) -> None:
+    """The total of the funds the question names, on both bases."""
+    basis = _basis(intent)
+    rows = fetch_funds(runner, m.Fund.id.in_([f.id for f in intent.funds]))
+    items = "、".join(f"{f.name}{f.text(basis)}" for f in rows)
+    own, other = computed(*_sum(rows, basis)), computed(*_sum(rows, _other(basis)))
+    draft.lines.append(f"{len(rows)}个专项（{items}）按{BASIS_NAME[basis]}口径合计{own}万元；"
+                       f"按{BASIS_NAME[_other(basis)]}口径合计{other}万元" + _borrowed(rows) + "。")
+    for f in rows:
+        draft.cite(*f.rows())
+    draft.rows = [_fund_dict(f) for f in rows]
+
+
 def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
     """几个 / 多少个: funds of a department, funds over a threshold, departments with n funds."""
     basis = _basis(intent)
