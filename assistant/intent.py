@@ -54,7 +54,7 @@ _COMPARE = re.compile(
 )
 _SHARE = re.compile(r"占.*(?:比例|比重|百分之|%|多少|百分点)|占比|百分比|比重")
 _LIST = re.compile(r"哪些|哪几个|哪几项|列出|列一下|名下|有什么专项|都有|分别是")
-_CONTACT = re.compile(r"联系人|联系电话|电话|找谁|联系谁|问谁|联系方式|负责人|手机|谁对接|对接人|谁负责")
+CONTACT = re.compile(r"联系人|联系电话|电话|找谁|联系谁|问谁|联系方式|负责人|手机|谁对接|对接人|谁负责")
 _PHONE = re.compile(r"电话|手机|联系方式")
 _PERSON = re.compile(r"联系人|找谁|联系谁|负责人|是谁|问谁|谁对接|对接人|谁负责")
 _INDICATOR = re.compile(r"指标|目标(?!表)|权重|核心|要达到|达到多少|达到什么")
@@ -227,7 +227,7 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     intent.thresholds = _thresholds(q)
     intent.dept_threshold = bool(intent.thresholds and (
         _DEPT_THRESHOLD.search(q) or (_TOTAL_BOUND.search(q) and _DEPT_LEVEL.search(q))))
-    intent.wants_contact = bool(_CONTACT.search(q))
+    intent.wants_contact = bool(CONTACT.search(q))
     intent.wants_phone = bool(_PHONE.search(q))
     intent.wants_person = bool(_PERSON.search(q))
     intent.wants_indicator = bool(_INDICATOR.search(q)) or bool(intent.funds and _INDICATOR_UNIT.search(q))

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from assistant.format import computed, percent
-from assistant.intent import Intent, years_in
+from assistant.intent import CONTACT, Intent, years_in
 from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
 from assistant.vocabulary import Vocabulary, display_name, longest_common_substring, on_word_bounds
@@ -58,7 +58,6 @@ _DETAIL = re.compile(
 # the next figure with a comparison of its own starts another statement ("…万元，比2023年…")
 _NEXT_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*万元\s*[，,]\s*比")
 _WHICH_ITEM = re.compile(r"哪一?项|哪些项|哪个方面|什么项目")
-_CONTACT = re.compile(r"联系人|联系电话|电话|联系方式|找谁")
 _CONTACT_ROW = re.compile(r"联系人|联系电话|联系方式")
 TABLE_NAMES = {1: "表一", 2: "表二", 3: "表三", 4: "表四", 5: "表五", 6: "表六", 7: "表七",
                8: "表八", 9: "表九", 10: "表十", 11: "表十一", 12: "表十二", 13: "表十三"}
@@ -146,7 +145,7 @@ class DeptBudgetPlan:
         parts = [p for p in _PARTS.split(q) if p.strip()] or [q]
         if intent.wants_contact and self._contact():
             answered = True
-            parts = [p for p in parts if not _CONTACT.search(p) and len(p.strip()) > 3]
+            parts = [p for p in parts if not CONTACT.search(p) and len(p.strip()) > 3]
         if _PROJECTS.search(q) and self._projects():
             answered = True
             parts = []
