@@ -108,7 +108,8 @@ _SUPERLATIVE_DEPT = re.compile(
 )
 _ONLY_N = re.compile(
     r"(?:只有|仅有|有且只有|仅|刚好有?|正好有?|恰好有?|只设了?|只设置了?)" + _CN + r"个(?:重点)?专项|"
-    r"(?<![几多少])有" + _CN + r"个(?:或更多|及以上|以上|或以上)?(?:重点)?专项的(?:部门|单位)?"
+    r"(?<![几多少])(?:有|设了?|设置了?)" + _CN
+    + r"个(?:或更多|及以上|以上|或以上)?(?:重点)?专项的(?:部门|单位)?"
 )
 _AT_LEAST_N = re.compile(
     _CN + r"个(?:或更多|及以上|以上|或以上)(?:重点)?专项|(?:至少|不少于)" + _CN + r"个(?:重点)?专项"
@@ -211,8 +212,14 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     intent.partial_funds = bool(fund_links) and all(score < 1 for _, _, score in fund_links)
     # a department named only inside a fund's name (民政局社会救助专项) is not a filter
     inside = [s for _, s, _ in fund_links]
+
+    def named_outside(dept: Department) -> bool:
+        """Some mention of the department lies outside every linked fund name ("…占万东镇专项合计")."""
+        return any(not any(f.start <= mt.start() and mt.end() <= f.end for f in inside)
+                   for name in dept.names if len(name) >= 2 for mt in re.finditer(re.escape(name), q))
+
     linked = [(d, s) for d, s in linked
-              if not any(f.start <= s.start and s.end <= f.end for f in inside)]
+              if not any(f.start <= s.start and s.end <= f.end for f in inside) or named_outside(d)]
     intent.departments = [d for d, _ in linked]
     intent.spans = [s for _, s in linked] + [s for _, s, _ in fund_links]
     if not dept_ids and len(fund_links) == 1:

@@ -288,8 +288,12 @@ class Vocabulary:
         return any(name in q for name in self.contact_names)
 
     def names_subject(self, q: str) -> bool:
-        """Whether the question names a subject code or subject of a department budget table."""
-        return any(w in q for w in self.subject_words)
+        """Whether the question names a subject code or subject of a department budget table.
+
+        A number followed by 万/元/个/% is an amount or a count ("不到310万"), not a code.
+        """
+        plain = re.sub(r"\d+(?:\.\d+)?\s*(?:万|元|个|%|％|人|户|次)", " ", q)
+        return any(w in plain for w in self.subject_words)
 
     def term_expansions(self, q: str) -> list[str]:
         """Document wordings for colloquial terms in the question (三公 → “三公”经费)."""

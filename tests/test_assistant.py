@@ -647,3 +647,26 @@ def test_named_funds_added_and_nth_fund_of_a_department(assistant):
     assert "指导社区科普大学教学点" in c.text and cited(c, "指导社区科普大学教学点")
     d = ask(assistant, "专项合计在1000万元以上的主管部门有几个？")
     assert f"部门共{sum(t > 1000 for t in dept_totals().values())}个" in d.text
+
+
+def test_towns_by_number_of_funds_shares_within_a_town_and_amount_bounds_near_codes(assistant):
+    per_town = defaultdict(int)
+    for e in catalog():
+        if 101 <= int(e["code"]) <= 110:
+            per_town[e["code"]] += 1
+    a = ask(assistant, "十个镇街里设了三个专项的有几个？")
+    assert f"共有{sum(n == 3 for n in per_town.values())}个" in a.text
+    own = [e for e in catalog() if e["name"].startswith("万东镇")]
+    big = next(e for e in own if e["name"] == "万东镇村社区组织经费保障")
+    b = ask(assistant, "万东镇村社区组织经费保障占万东镇专项合计的比例？")
+    assert f"{big['amount'] * 100 / sum(e['amount'] for e in own):.1f}%" in b.text
+    c = ask(assistant, "预算超过300万、不到310万的专项有哪些？")
+    assert f"共{sum(300 < e['amount'] < 310 for e in catalog())}个" in c.text  # 310 is no subject code here
+
+
+def test_two_classes_added_up_by_year(assistant):
+    table = dept_table("一般公共预算财政拨款支出预算表")
+    before = sum(Decimal(table[c][2].replace(",", "")) for c in ("201", "208"))
+    after = sum(Decimal(table[c][3].replace(",", "")) for c in ("201", "208"))
+    a = ask(assistant, "一般公共服务支出和社会保障和就业支出两类合计，2023年和2024年各是多少？")
+    assert {before, after} <= numbers(a.text)

@@ -140,6 +140,7 @@ class DeptBudgetPlan:
         # items stated (by subject code), for "一共多少", and their changes, for "合起来增加多少"
         self.added: dict[str, tuple[str, Decimal, list[str]]] = {}
         self.changes: dict[str, tuple[str, Decimal, list[str]]] = {}
+        self.yearly: dict[str, tuple] = {}  # code → (earlier line, later line), for totals by year
         self.draft.lines.append(f"{display_name(self.doc.department)}{self.doc.year or ''}年部门预算：")
         answered = False
         parts = [p for p in _PARTS.split(q) if p.strip()] or [q]
@@ -427,6 +428,7 @@ class DeptBudgetPlan:
                 self.draft.cite(a.source_row_id, b.source_row_id)
                 self.draft.rows += [_line_row(a), _line_row(b)]
                 self.changes[code] = (a.classification, diff, [a.amount_text, b.amount_text])
+                self.yearly[code] = (a, b)
                 self._split(b, whole)
                 continue
             wanted = years[0] if len(years) == 1 else self.doc.year or 0
@@ -457,6 +459,14 @@ class DeptBudgetPlan:
         """
         if not _TOTAL_ASKED.search(self.question):
             return
+        pairs = list(self.yearly.values())
+        if len(pairs) >= 2 and len({a.classification for a, _ in pairs}) == 1 and len(
+                {(a.year, b.year) for a, b in pairs}) == 1:  # "两类合计，2023年和2024年各是多少"
+            (y0, y1) = (pairs[0][0].year, pairs[0][1].year)
+            earlier, later = [a for a, _ in pairs], [b for _, b in pairs]
+            before = computed(sum((a.amount for a in earlier), Decimal(0)), [a.amount_text for a in earlier])
+            after = computed(sum((b.amount for b in later), Decimal(0)), [b.amount_text for b in later])
+            self.draft.lines.append(f"以上{len(pairs)}项合计：{y0}年{before}万元，{y1}年{after}万元；")
         for found, what in ((self.added, "合计"), (self.changes, "合计变动")):
             items = list(found.values())
             if len(items) < 2 or len({c for c, _, _ in items}) != 1:
