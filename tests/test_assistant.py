@@ -670,3 +670,8 @@ def test_two_classes_added_up_by_year(assistant):
     after = sum(Decimal(table[c][3].replace(",", "")) for c in ("201", "208"))
     a = ask(assistant, "一般公共服务支出和社会保障和就业支出两类合计，2023年和2024年各是多少？")
     assert {before, after} <= numbers(a.text)
+
+
+def test_no_key_projects_is_said_as_the_disclosure_says_it(assistant):
+    a = ask(assistant, "办公室的部门重点项目绩效目标表（表十五）里有哪些项目？")
+    assert "无一级重点项目" in a.text and cited(a, "无一级重点项目") and "一般项目" in a.text

@@ -147,7 +147,7 @@ class DeptBudgetPlan:
         if intent.wants_contact and self._contact():
             answered = True
             parts = [p for p in parts if not CONTACT.search(p) and len(p.strip()) > 3]
-        if _PROJECTS.search(q) and self._projects():
+        if _PROJECTS.search(q) and self._projects(q):
             answered = True
             parts = []
         if _CHANGE_RANK.search(q) and self._changes_ranked(q):
@@ -227,8 +227,20 @@ class DeptBudgetPlan:
             self.draft.rows += [_line_row(a), _line_row(b)]
         return True
 
-    def _projects(self) -> bool:
-        """The department's own project forms (表十五/表十六): names and budgets."""
+    def _projects(self, q: str) -> bool:
+        """The department's own project forms (表十五/表十六): names and budgets.
+
+        Asked for 重点项目, the disclosure's own note that it has none ("本部门无一级
+        重点项目") is the answer; the forms it does have are then named as 一般项目.
+        """
+        if "重点项目" in q:
+            notes = [r for r in self.runner.rows(
+                select(m.SourceRow.id, m.SourceRow.text)
+                .where(m.SourceRow.document_id == self.doc.document_id, m.SourceRow.block == "paragraph"))
+                if re.search(r"无.{0,6}重点项目", r["text"])]
+            if notes:
+                self.draft.lines.append("重点项目：" + "；".join(r["text"].strip() for r in notes) + "；")
+                self.draft.cite(*[r["id"] for r in notes])
         rows = self.runner.rows(
             select(m.FundForm.name, m.FundForm.budget_text, m.FundForm.name_row_id, m.FundForm.budget_row_id)
             .where(m.FundForm.document_id == self.doc.document_id, m.FundForm.program == PROGRAM_DEPT)
@@ -237,7 +249,8 @@ class DeptBudgetPlan:
         if not rows:
             return False
         listing = "；".join(f"{r['name']}{r['budget_text']}万元" for r in rows)
-        self.draft.lines.append(f"本部门的项目绩效目标表共{len(rows)}个项目：{listing}；")
+        kind = "一般项目" if "重点项目" in q else "项目"
+        self.draft.lines.append(f"本部门的{kind}绩效目标表共{len(rows)}个项目：{listing}；")
         for r in rows:
             self.draft.cite(r["name_row_id"], r["budget_row_id"])
         return True
