@@ -675,3 +675,8 @@ def test_two_classes_added_up_by_year(assistant):
 def test_no_key_projects_is_said_as_the_disclosure_says_it(assistant):
     a = ask(assistant, "办公室的部门重点项目绩效目标表（表十五）里有哪些项目？")
     assert "无一级重点项目" in a.text and cited(a, "无一级重点项目") and "一般项目" in a.text
+
+
+def test_which_of_two_figures_shows_both_sources(assistant):
+    a = ask(assistant, "办公室的项目支出到底是285.2万还是485.2万？")
+    assert "285.2" in a.text and "485.2" in a.text and cited(a, "485.20") and cited(a, "285.2")

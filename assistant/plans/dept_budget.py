@@ -44,6 +44,7 @@ _ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|�
 _PROJECTS = re.compile(
     r"(?:一般|重点)?项目(?:有哪些|有哪几个|是哪些|都有哪些|有几个)|哪(?:几|些)个?(?:一般|重点)?项目"
 )
+_EITHER = re.compile(r"(\d+(?:\.\d+)?)\s*万?元?\s*还是\s*(\d+(?:\.\d+)?)\s*万")
 _CHANGE_RANK = re.compile(
     r"(?:增加|增长|减少|下降|压减)(?:得)?(?:最多|最大|最快)|(?:几个|多少个|哪些|哪几个).{0,10}(?:比上年|比去年|较上年|比2023年)"
     r".{0,4}(?:增加|减少|下降|增长)"
@@ -150,6 +151,9 @@ class DeptBudgetPlan:
         if _PROJECTS.search(q) and self._projects(q):
             answered = True
             parts = []
+        if (either := _EITHER.search(q)) and self._which_figure(q, either.groups()):
+            answered = True
+            parts = []
         if _CHANGE_RANK.search(q) and self._changes_ranked(q):
             answered = True
             parts = []
@@ -188,6 +192,30 @@ class DeptBudgetPlan:
             if len(heads) == 1:
                 chosen = [ln for ln in lines if ln.table_title.startswith(heads[0])]
         return chosen or lines
+
+    def _which_figure(self, q: str, figures: tuple[str, ...]) -> bool:
+        """"项目支出到底是285.2万还是485.2万": where each figure is stated, so the bases show.
+
+        Each figure is looked up among the narrative figures and the table lines whose
+        wording the question shares; both are reported with their sources, neither is chosen.
+        """
+        found = []
+        for figure in figures:
+            value = Decimal(figure)
+            fact = next((f for f in self.facts if f.amount == value
+                         and covered(q, f.item, f.topic) >= _FACT_FLOOR), None)
+            line = next((ln for ln in self.lines if ln.amount == value
+                         and covered(q, ln.subject_name, ln.column, ln.table_title) >= _FACT_FLOOR), None)
+            if fact is not None:  # the narrative's own wording first, else the table line
+                found.append(f"{figure}万元是说明中的“{fact.topic}”{fact.item}（{fact.year}年）")
+                self.draft.cite(fact.source_row_id)
+            elif line is not None:
+                found.append(f"{figure}万元是{_table_label(line)}的“{line.subject_name}”")
+                self.draft.cite(line.source_row_id)
+        if not found:
+            return False
+        self.draft.lines.append("两个数出处不同：" + "；".join(found) + "。口径以各自所在的表或说明为准；")
+        return True
 
     def _changes_ranked(self, q: str) -> bool:
         """"表五里比上年增加最多的项级科目", "有几个科目比上年减少了": subjects ranked by their change.
