@@ -680,3 +680,16 @@ def test_no_key_projects_is_said_as_the_disclosure_says_it(assistant):
 def test_which_of_two_figures_shows_both_sources(assistant):
     a = ask(assistant, "办公室的项目支出到底是285.2万还是485.2万？")
     assert "285.2" in a.text and "485.2" in a.text and cited(a, "485.20") and cited(a, "285.2")
+
+
+def test_largest_item_under_a_subject_or_in_a_table(assistant):
+    basic = dept_table("一般公共预算财政拨款基本支出预算表")
+    goods = {c: Decimal(r[2].replace(",", "")) for c, r in basic.items()
+             if c.startswith("302") and c != "302"}
+    top = max(goods, key=goods.get)
+    a = ask(assistant, "办公室基本支出的商品和服务支出里，哪一项金额最大？多少？")
+    assert top in a.text and goods[top] in numbers(a.text)
+    project = dept_table("一般公共预算财政拨款项目支出预算表")
+    items = {c: Decimal(r[2].replace(",", "")) for c, r in project.items() if c.isdigit() and len(c) >= 5}
+    b = ask(assistant, "办公室一般公共预算项目支出按部门经济分类，哪一科目最多？多少钱？")
+    assert max(items, key=items.get) in b.text

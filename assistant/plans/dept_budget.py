@@ -44,6 +44,9 @@ _ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|�
 _PROJECTS = re.compile(
     r"(?:一般|重点)?项目(?:有哪些|有哪几个|是哪些|都有哪些|有几个)|哪(?:几|些)个?(?:一般|重点)?项目"
 )
+_LARGEST_ITEM = re.compile(
+    r"(?:哪一?项|哪个科目|哪一科目|哪项|哪个|哪笔).{0,6}(?:最大|最多|最高|最少|最小|最低)"
+)
 _EITHER = re.compile(r"(\d+(?:\.\d+)?)\s*万?元?\s*还是\s*(\d+(?:\.\d+)?)\s*万")
 _CHANGE_RANK = re.compile(
     r"(?:增加|增长|减少|下降|压减)(?:得)?(?:最多|最大|最快)|(?:几个|多少个|哪些|哪几个).{0,10}(?:比上年|比去年|较上年|比2023年)"
@@ -151,6 +154,9 @@ class DeptBudgetPlan:
         if _PROJECTS.search(q) and self._projects(q):
             answered = True
             parts = []
+        if _LARGEST_ITEM.search(q) and not _CHANGE.search(q) and self._largest_item(q):
+            answered = True
+            parts = []
         if (either := _EITHER.search(q)) and self._which_figure(q, either.groups()):
             answered = True
             parts = []
@@ -180,9 +186,9 @@ class DeptBudgetPlan:
         ties keep every such table (基本支出 names both 基本支出 tables).
         """
         titles = {ln.table_no: ln.table_title for ln in self.lines}
-        scored = {no: _score(title, q) for no, title in titles.items()}
+        scored = {no: covered(q, title) for no, title in titles.items()}
         best = max(scored.values(), default=0)
-        return {no for no, score in scored.items() if score == best} if best >= 4 else set()
+        return {no for no, score in scored.items() if score == best} if best >= 16 else set()
 
     def _in_tables(self, lines: list) -> list:
         """Lines of the named tables, else of the tables a 基本支出/项目支出 qualifier names, else all."""
@@ -192,6 +198,34 @@ class DeptBudgetPlan:
             if len(heads) == 1:
                 chosen = [ln for ln in lines if ln.table_title.startswith(heads[0])]
         return chosen or lines
+
+    def _largest_item(self, q: str) -> bool:
+        """"商品和服务支出里哪一项最大", "项目支出按部门经济分类哪一科目最多": the top line among items.
+
+        The items are the named subject's children, else the detail lines (codes of
+        five or more digits) of the tables the question names by title or by 基本支出 /
+        项目支出; the table's total column of the disclosure's year is compared.
+        """
+        least = bool(re.search(r"最小|最少|最低", q))
+        pool = self._in_tables([ln for ln in self.lines if ln.subject_code and ln.year == self.doc.year
+                                and _is_total(ln.column)])
+        named = self._names_in(q, pool)
+        if named:
+            pool = [ln for ln in pool if ln.subject_code not in named
+                    and any(ln.subject_code.startswith(c) for c in named)]
+        else:
+            pool = [ln for ln in pool if len(ln.subject_code) >= 5]
+        if not pool or (not named and not self.tables and not re.search(r"基本支出|项目支出", q)):
+            return False
+        pick = (min if least else max)(pool, key=lambda ln: ln.amount or 0)
+        word = "最少" if least else "最多"
+        parent = {ln.subject_code: ln.subject_name for ln in self.lines if ln.subject_code in named}
+        under = "、".join(f"{c} {n}" for c, n in sorted(parent.items()) if pick.subject_code.startswith(c))
+        self.draft.lines.append(f"{under + '下' if under else ''}金额{word}的是{pick.subject_code} "
+                                f"{pick.subject_name}{pick.amount_text}万元（{_table_label(pick)}）；")
+        self.draft.cite(pick.source_row_id)
+        self.draft.rows.append(_line_row(pick))
+        return True
 
     def _which_figure(self, q: str, figures: tuple[str, ...]) -> bool:
         """"项目支出到底是285.2万还是485.2万": where each figure is stated, so the bases show.
