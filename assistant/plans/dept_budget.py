@@ -3,8 +3,9 @@
 A question is cut into its parts ("…各多少？涨了多少？", "…几辆车？其中自己单位的几辆？")
 and each part is matched against three kinds of things the disclosure states:
 subject codes/names of the tables, the columns of the 基本支出 tables (人员经费,
-日常公用经费), and the figures of the narrative.  Matching is by shared wording
-after expanding the colloquial terms of ``prompts/aliases.tsv``.
+日常公用经费), and the figures of the narrative (``dept_narrative``, inherited).
+Matching is by shared wording after expanding the colloquial terms of
+``prompts/aliases.tsv``.
 """
 
 from __future__ import annotations
@@ -17,28 +18,26 @@ from sqlalchemy import select
 
 from assistant.format import computed, percent
 from assistant.intent import CONTACT, Intent, years_in
+from assistant.plans.dept_narrative import (
+    CHANGE,
+    FACT_FLOOR,
+    PERCENT,
+    WHICH_ITEM,
+    WHY_OR_USE,
+    NarrativeFigures,
+    shared_length,
+)
 from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
-from assistant.vocabulary import Vocabulary, display_name, longest_common_substring, on_word_bounds
+from assistant.vocabulary import Vocabulary, display_name, on_word_bounds
 from assistant.wording import covered
 from db import models as m
 from ingest.records import DEPT_BUDGET, PROGRAM_DEPT
 
 _PARTS = re.compile(r"[？?；;，,。]|其中|另外|以及")
 _CODE = re.compile(r"(?<!\d)(\d{3}|\d{5}|\d{7})(?!\d)")
-_CHANGE = re.compile(
-    r"比|较|同比|增加|减少|增长|下降|涨|降|少了|多了|变化|变动|相差|差额|差多少|差距|差了|压减|压缩|削减|缩减|核减|"
-    r"增减"
-)
-_SUBJECT_WORDS = re.compile(r"什么科目|哪些科目|哪个科目|用在|用于|用到|花在")
 _TOTAL_COLUMNS = ("总计", "合计", "小计", "预算数", "预算数/小计", "基本支出", "项目支出")
 _TABLE_PREFERENCE = (3, 5, 6, 7, 8, 9, 11, 2, 12, 1, 4, 10)
-# counted things: the question must ask for a count ("几辆", "车辆数"), not name a cost ("公务用车运行维护费")
-_UNITS = {"辆": re.compile(r"几辆|多少辆|车辆数|车辆有多少|有多少车|多少台车|几台车|用车数"),
-          "台（套）": re.compile(r"几台|多少台|几套|多少套|设备数")}
-_PERCENT = re.compile(r"百分之|百分比|%|％|幅度|增长率|增速|降幅|涨幅|增幅|减幅|降低率|比例|百分点|变化率")
-_WHY_OR_USE = re.compile(r"为什么|原因|为何|用在|用于|用到|花在|哪些方面|干什么|做什么")
-_CLAUSE = re.compile(r"(主要(?:原因)?(?:是|为|用于)[^；。]*)")
 _RELATIVE_YEAR = re.compile(r"今年|本年|去年|上年")
 _ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|怎样|谁|呢|各|还是|有没有")
 _PROJECTS = re.compile(
@@ -52,17 +51,12 @@ _CHANGE_RANK = re.compile(
     r"(?:增加|增长|减少|下降|压减)(?:得)?(?:最多|最大|最快)|(?:几个|多少个|哪些|哪几个).{0,10}(?:比上年|比去年|较上年|比2023年)"
     r".{0,4}(?:增加|减少|下降|增长)"
 )
-_FACT_FLOOR = 9  # one piece of three characters, or three of two, shared with the figure's wording
 _TOTAL_ASKED = re.compile(r"一共|合计|加起来|合起来|总共|共计|总额|加在一起")
 _SPLIT_EXPLICIT = re.compile(r"怎么分|构成|基本.{0,6}项目|项目.{0,6}基本")
 _DETAIL = re.compile(
     r"具体|明细|哪些|包括|包含|由什么|都有什么|是什么补助|分别是|分成|分为|下设|细分|哪几个科目|"
     r"[两几]块|各部分|分项"
 )
-# the next figure with a comparison of its own starts another statement ("…万元，比2023年…")
-_NEXT_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*万元\s*[，,]\s*比")
-_WHICH_ITEM = re.compile(r"哪一?项|哪些项|哪个方面|什么项目")
-_CONTACT_ROW = re.compile(r"联系人|联系电话|联系方式")
 TABLE_NAMES = {1: "表一", 2: "表二", 3: "表三", 4: "表四", 5: "表五", 6: "表六", 7: "表七",
                8: "表八", 9: "表九", 10: "表十", 11: "表十一", 12: "表十二", 13: "表十三"}
 
@@ -100,11 +94,6 @@ def _is_total(column: str) -> bool:
     return column.rsplit("/", 1)[-1] in _TOTAL_COLUMNS
 
 
-def _score(label: str, text: str) -> int:
-    common, _ = longest_common_substring(label, text)
-    return len(common) if len(common) >= 2 else 0
-
-
 def _pick_years(part: str, doc_year: int | None) -> list[int]:
     """The years a part of the question names: written out (2023年, 23年) or relative (今年, 去年)."""
     years = years_in(part)
@@ -115,7 +104,7 @@ def _pick_years(part: str, doc_year: int | None) -> list[int]:
     return sorted(set(years))
 
 
-class DeptBudgetPlan:
+class DeptBudgetPlan(NarrativeFigures):
     """Answers one department-budget question over one disclosure."""
 
     def __init__(self, doc: DeptDoc, vocab: Vocabulary, runner: Runner, draft: Draft) -> None:
@@ -154,7 +143,7 @@ class DeptBudgetPlan:
         if _PROJECTS.search(q) and self._projects(q):
             answered = True
             parts = []
-        if _LARGEST_ITEM.search(q) and not _CHANGE.search(q) and self._largest_item(q):
+        if _LARGEST_ITEM.search(q) and not CHANGE.search(q) and self._largest_item(q):
             answered = True
             parts = []
         if (either := _EITHER.search(q)) and self._which_figure(q, either.groups()):
@@ -237,9 +226,9 @@ class DeptBudgetPlan:
         for figure in figures:
             value = Decimal(figure)
             fact = next((f for f in self.facts if f.amount == value
-                         and covered(q, f.item, f.topic) >= _FACT_FLOOR), None)
+                         and covered(q, f.item, f.topic) >= FACT_FLOOR), None)
             line = next((ln for ln in self.lines if ln.amount == value
-                         and covered(q, ln.subject_name, ln.column, ln.table_title) >= _FACT_FLOOR), None)
+                         and covered(q, ln.subject_name, ln.column, ln.table_title) >= FACT_FLOOR), None)
             if fact is not None:  # the narrative's own wording first, else the table line
                 found.append(f"{figure}万元是说明中的“{fact.topic}”{fact.item}（{fact.year}年）")
                 self.draft.cite(fact.source_row_id)
@@ -317,19 +306,6 @@ class DeptBudgetPlan:
             self.draft.cite(r["name_row_id"], r["budget_row_id"])
         return True
 
-    def _contact(self) -> bool:
-        """The disclosure's own contact line (部门预算公开联系人：… 联系方式：…)."""
-        rows = self.runner.rows(
-            select(m.SourceRow.id, m.SourceRow.text)
-            .where(m.SourceRow.document_id == self.doc.document_id, m.SourceRow.block == "paragraph")
-            .order_by(m.SourceRow.ordinal)
-        )
-        hits = [r for r in rows if _CONTACT_ROW.search(r["text"]) and len(r["text"]) <= 120]
-        if not hits:
-            return False
-        self.draft.lines.append("；".join(r["text"].strip() for r in hits) + "；")
-        self.draft.cite(*[r["id"] for r in hits])
-        return True
 
     # ----- one part of the question --------------------------------------------------
     def _part(self, raw: str, text: str, whole: str, years: list[int]) -> bool:
@@ -341,11 +317,11 @@ class DeptBudgetPlan:
         columns = self._columns(text)
         if columns and not subjects and self._column_totals(columns):
             return True
-        if _WHY_OR_USE.search(raw) and not subjects and self._fact(text, whole, years):
+        if WHY_OR_USE.search(raw) and not subjects and self._fact(text, whole, years):
             return True
         if not subjects and self.tables and self._table_total(text, years):
             return True
-        if subjects and _CHANGE.search(whole) and not self._has_years(subjects) and self._fact(
+        if subjects and CHANGE.search(whole) and not self._has_years(subjects) and self._fact(
             text, whole, years
         ):
             return True  # a change the tables cannot show (one year only) but the narrative states
@@ -354,25 +330,15 @@ class DeptBudgetPlan:
             return True  # "2023年公务用车运行维护费": no 2023 column, but the narrative implies it
         if subjects and (self.tables or not self._facts_beat_subjects(raw, subjects)):
             return self._subjects(subjects, whole, years)
-        if self.last_topic and _WHICH_ITEM.search(raw) and self._changed_items(raw):
+        if self.last_topic and WHICH_ITEM.search(raw) and self._changed_items(raw):
             return True
-        if self.last_codes and (_CHANGE.search(raw) or years_in(raw) or _RELATIVE_YEAR.search(raw)) and (
+        if self.last_codes and (CHANGE.search(raw) or years_in(raw) or _RELATIVE_YEAR.search(raw)) and (
                 self._has_years(self.last_codes)):
             return self._subjects(self.last_codes, raw, years)  # "…23年多少，今年多少，增减多少"
         if self._fact(text, whole, years):
             return True
         return self._change_of_last(raw)
 
-    def _change_of_last(self, raw: str) -> bool:
-        """"去年的机关运行经费是多少？今年压减幅度是百分之几？": the change of the figure just given."""
-        f = self.last_fact
-        current = self._current(f) if f is not None else None
-        if current is None or not (_CHANGE.search(raw) or _PERCENT.search(raw)):
-            return False
-        rate = _fact_rate(f, current) if _PERCENT.search(raw) else ""
-        self.draft.lines.append(_fact_text(f) + rate + "；")
-        self.draft.cite(f.source_row_id)
-        return True
 
     def _table_total(self, text: str, years: list[int]) -> bool:
         """A named table's total row in a column the question names (支出预算总表里的项目支出).
@@ -395,19 +361,6 @@ class DeptBudgetPlan:
             self.draft.rows.append(_line_row(line))
         return True
 
-    def _changed_items(self, raw: str) -> bool:
-        """"主要是哪一项减少了": the items of the last figure's topic that changed, with the change."""
-        down = bool(re.search(r"减少|下降|降|少", raw))
-        up = bool(re.search(r"增加|增长|上升|涨|多", raw))
-        items = [f for f in self.facts if f.topic == self.last_topic and f.change in ("增加", "减少")
-                 and (not (up or down) or (f.change == "减少") == down)
-                 and _score(f.item, f.topic) < 2]
-        if not items:
-            return False
-        listing = "；".join(_fact_text(f) for f in items)
-        self.draft.lines.append(f"其中有变化的是：{listing}；")
-        self.draft.cite(*[f.source_row_id for f in items])
-        return True
 
     def _has_years(self, codes: set[str]) -> bool:
         """Whether the tables give these subjects for more than one year."""
@@ -470,7 +423,7 @@ class DeptBudgetPlan:
         return {c for a in found if not beaten(a) for c in names[a[3]]}
 
     def _facts_beat_subjects(self, text: str, codes: set[str]) -> bool:
-        best_fact = max((_score(f.topic + f.item, text)
+        best_fact = max((shared_length(f.topic + f.item, text)
                          for f in self.facts), default=0)
         best_subject = max((len(ln.subject_name) for ln in self.lines
                             if ln.subject_code in codes), default=0)
@@ -478,7 +431,7 @@ class DeptBudgetPlan:
 
     def _subjects(self, codes: set[str], whole: str, years: list[int]) -> bool:
         """Amounts of subject codes: year over year when asked, else one line per classification."""
-        wants_change = bool(_CHANGE.search(whole)) or len(years) > 1
+        wants_change = bool(CHANGE.search(whole)) or len(years) > 1
         self.last_codes = set(codes)
         for code in sorted(codes, key=len):
             lines = self._in_tables([ln for ln in self.lines if ln.subject_code == code])
@@ -495,7 +448,7 @@ class DeptBudgetPlan:
                 diff = b.amount - a.amount
                 verb = "增加" if diff > 0 else "减少" if diff < 0 else "持平"
                 rate = f"，{'增长' if diff > 0 else '下降'}{percent(abs(diff), a.amount)}" if (
-                    _PERCENT.search(whole) and diff) else ""
+                    PERCENT.search(whole) and diff) else ""
                 self.draft.lines.append(
                     f"{code} {name}：{y0}年{a.amount_text}万元，{y1}年{b.amount_text}万元，"
                     f"{verb}{computed(abs(diff), [a.amount_text, b.amount_text])}万元{rate}"
@@ -601,124 +554,18 @@ class DeptBudgetPlan:
         self.draft.rows += [_line_row(a), _line_row(b)]
         return True
 
-    def _fact(self, text: str, whole: str, years: list[int]) -> bool:
-        """The narrative figure that best matches this part of the question."""
-        unit = next((u for u, pattern in _UNITS.items() if pattern.search(self.question)), None)
-        best, best_score = None, 1
-        for f in self.facts:
-            if unit and f.unit != unit:
-                continue
-            if not unit and f.unit in _UNITS:
-                continue
-            derivable = f.base_year in years and self._current(f) is not None
-            if years and f.year not in years and not derivable and not (_CHANGE.search(whole) and f.change):
-                continue
-            # how much of the question the figure's wording covers, its own item counting extra:
-            # "去年一般公共预算的基本支出" is 基本支出 (topic 一般公共预算…), not 一般公共预算…支出
-            shared = covered(text, f.item, f.topic)
-            if shared < _FACT_FLOOR and not unit and not self._fully_named(f.item, text):
-                continue  # "支出" alone is in half the figures: a figure must share more to be meant
-            score = 3 * shared + covered(text, f.item) + (1 if f.change and _CHANGE.search(text) else 0)
-            score += 2 if unit else 0  # "有多少辆车": the unit alone already says what is counted
-            if f.amount is None and not _CHANGE.search(text) and not derivable:
-                continue  # a bare change ("收入预算较2023年增加…") does not answer "多少"
-            if score > best_score:
-                best, best_score = f, score
-        if best is None:
-            return False
-        named = self._also_named(text, best, unit, years)
-        if named and best.item not in text:  # the figures named word for word are what was asked
-            best, named = named[0], named[1:]
-        named = named or self._same_sentence(text, best)
-        for other in named:
-            self._say_fact(other, text, whole, years)
-        return self._say_fact(best, text, whole, years)
 
-    def _also_named(self, text: str, best, unit: str | None, years: list[int]) -> list:
-        """Other figures whose item the part names word for word, beside the best one."""
-        if not re.search(r"和|与|及|、|分别|各", text):
-            return []
-        return [f for f in self.facts if f is not best and len(f.item) >= 4 and f.item in text
-                and f.amount is not None and (f.unit == unit if unit else f.unit not in _UNITS)
-                and (not years or f.year in years or (f.base_year in years and self._current(f)))
-                and f.item not in best.item]
 
-    def _fully_named(self, item: str, text: str) -> bool:
-        """A short item the question says in full once the department's name is left out (…办公室内设)."""
-        for name in self.own_names:
-            item = item.replace(name, "")
-        return len(item) >= 2 and item in text
 
-    def _same_sentence(self, text: str, best) -> list:
-        """"涉及哪些资金？各多少？": the other figures the same sentence states under the same topic."""
-        if not re.search(r"哪些|各|分别", self.question):
-            return []
-        return [f for f in self.facts if f is not best and f.source_row_id == best.source_row_id
-                and f.topic == best.topic and f.amount is not None and f.year == best.year]
 
-    def _say_fact(self, best, text: str, whole: str, years: list[int]) -> bool:
-        """State one narrative figure (or the earlier year it implies), with its reasons when asked."""
-        self.last_topic, self.last_fact = best.topic, best
-        current = self._current(best)
-        if years and best.year not in years and current is not None and not _CHANGE.search(text):
-            return self._earlier_year(best, current)
-        line = _fact_text(best)
-        if current is not None and _PERCENT.search(whole):
-            line += _fact_rate(best, current)
-        if _WHY_OR_USE.search(whole) and (clauses := _explained(self._source_text(best.source_row_id), best)):
-            line += "。原文说明：" + "；".join(clauses)
-        self.draft.lines.append(line + "；")
-        self.draft.cite(best.source_row_id)
-        self.draft.rows.append({"主题": best.topic, "项目": best.item, "年度": best.year,
-                                "金额": best.amount_text, "单位": best.unit, "变化": best.change,
-                                "变化额": best.change_text})
-        if _SUBJECT_WORDS.search(whole):
-            self._subjects_of_topic(best.topic)
-        return True
 
-    def _current(self, f):
-        """The figure a stated change applies to: the fact's own amount, or its topic's total.
 
-        "收入预算较2023年增加48.91万元" states no amount of its own; the topic's
-        total ("收入预算1952.98万元", item 年初预算数) is the figure it compares.
-        """
-        if f.change == "持平" and f.amount is not None:
-            return f
-        if f.change not in ("增加", "减少") or f.change_amount is None:
-            return None
-        if f.amount is not None:
-            return f
-        if f.item != f.topic:  # "基本支出预算较上年减少…" is a part of 支出预算, not its total
-            return None
-        return next((t for t in self.facts if t.topic == f.topic and t.year == f.year and t.amount is not None
-                     and re.search(r"年初预算数|合计|总额|总计", t.item)), None)
 
-    def _earlier_year(self, f, current) -> bool:
-        """Last year's figure the narrative implies: this year's amount minus the stated change."""
-        if f.change == "持平":
-            base, base_text, stated = current.amount, current.amount_text, "与上年持平"
-        else:
-            sign = -1 if f.change == "增加" else 1
-            base = current.amount + sign * f.change_amount
-            base_text = computed(base, [current.amount_text, f.change_text])
-            stated = f"比{f.base_year}年{f.change}{f.change_text}{f.unit}"
-        self.draft.lines.append(
-            f"{f.base_year}年{f.item}为{base_text}{f.unit}（文件未直接列出，由{f.year}年{current.amount_text}"
-            f"{f.unit}与“{stated}”推算）；")
-        self.draft.cite(current.source_row_id, f.source_row_id)
-        source = f"{current.amount_text}、{f.change}{f.change_text}"
-        self.draft.rows.append({"主题": f.topic, "项目": f.item, "年度": f.base_year, "金额": base_text,
-                                "单位": f.unit, "推算自": source})
-        return True
-
-    def _source_text(self, row_id: int | None) -> str:
-        rows = self.runner.rows(select(m.SourceRow.text).where(m.SourceRow.id == row_id))
-        return rows[0]["text"] if rows else ""
 
     def _subjects_of_topic(self, topic: str) -> None:
         """For "用在什么科目": the subject lines of the table whose title shares the topic's words."""
         titles = {ln.table_no: ln.table_title for ln in self.lines}
-        scored = sorted(((_score(t, topic), no) for no, t in titles.items()), reverse=True)
+        scored = sorted(((shared_length(t, topic), no) for no, t in titles.items()), reverse=True)
         if not scored or scored[0][0] < 4:
             return
         table = scored[0][1]
@@ -744,45 +591,10 @@ def _tail_named(name: str, text: str) -> str:
     return ""
 
 
-def _fact_text(f) -> str:
-    year = f"{f.year}年" if f.year else ""
-    topic = "" if _score(f.topic, f.item) >= 2 else f"（{f.topic}）"
-    head = f"{year}{f.item}{topic}" + (f"{f.amount_text}{f.unit}" if f.amount is not None else "")
-    if f.change == "持平":
-        return head + "，与上年持平"
-    if f.change:
-        return head + f"，比{f.base_year}年{f.change}{f.change_text}{f.unit}"
-    return head
 
 
-def _explained(source: str, f) -> list[str]:
-    """The 主要原因/主要用于 clauses the source sentence gives right after this figure.
-
-    A narrative paragraph states several figures, each followed by its own
-    reasons; only the clauses between this figure and the next one belong to it.
-    """
-    start = source.find(f.item)
-    start = source.find(f.amount_text or f.change_text or "", max(start, 0))
-    if start < 0:
-        return []
-    rest = source[start + len(f.amount_text or f.change_text or ""):]
-    if f.amount_text and f.change_text and (at := rest.find(f.change_text)) >= 0:
-        rest = rest[at + len(f.change_text):]  # "171万元，比2023年减少19.1万元，主要原因…"
-    following = _NEXT_FIGURE.search(rest)
-    return _CLAUSE.findall(rest[: following.start()] if following else rest)
 
 
-def _fact_rate(f, current) -> str:
-    """The rate of a stated change: the earlier year's figure is this year's minus the change."""
-    if f.change == "持平" or f.change_amount is None:
-        return "，增减0%"
-    base = current.amount - f.change_amount if f.change == "增加" else current.amount + f.change_amount
-    if not base:
-        return ""
-    base_text = computed(base, [current.amount_text, f.change_text])
-    word = "增长" if f.change == "增加" else "下降"
-    rate = percent(f.change_amount, base)
-    return f"（{f.base_year}年为{base_text}{f.unit}，由本年数与变化额推算），{word}{rate}"
 
 
 def _table_label(b) -> str:
