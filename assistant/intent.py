@@ -54,6 +54,7 @@ _COMPARE = re.compile(
 )
 _SHARE = re.compile(r"占.*(?:比例|比重|百分之|%|多少|百分点)|占比|百分比|比重")
 _LIST = re.compile(r"哪些|哪几个|哪几项|列出|列一下|名下|有什么专项|都有|分别是")
+_STRONG_LIST = re.compile(r"哪些|哪几个|哪几项|列出|列一下|分别是")
 CONTACT = re.compile(r"联系人|联系电话|电话|找谁|联系谁|问谁|联系方式|负责人|手机|谁对接|对接人|谁负责")
 _PHONE = re.compile(r"电话|手机|联系方式")
 _PERSON = re.compile(r"联系人|找谁|联系谁|负责人|是谁|问谁|谁对接|对接人|谁负责")
@@ -72,6 +73,9 @@ _INDICATOR_UNIT = re.compile(
 # figures a budget compilation never holds: execution, actual spending, final accounts
 _ACTUALS = re.compile(
     r"执行率|执行了|执行进度|执行情况|实际执行|决算|实际支出|实际花|花了多少|拨付进度|支付进度|已支出|到位了多少"
+)
+_EXCLUDED = re.compile(
+    r"(?:除了|除去|不含|不包括|剔除|扣除)([^，,。？?）)、]{2,16}?)(?:以外|之外|外)?(?=[，,。？?）)]|其他|其余)"
 )
 _NAMED_GROUP = re.compile(
     r"(?:叫|名为|名叫|名称|名字|带|含|包含|含有)[^“”\"]{0,4}[“\"]([^”\"]{2,20})[”\"]|"
@@ -136,6 +140,8 @@ class Intent:
     group: tuple[str, list[Department]] | None = None
     funds: list[Fund] = field(default_factory=list)
     partial_funds: bool = False  # every fund was linked by part of its name only
+    excluded_ids: set[int] = field(default_factory=set)  # departments the question leaves out (除了…/不含…)
+    excluded_words: str = ""  # how the question names them
     fund_group: tuple[str, list[Fund]] | None = None  # 城乡环境管理专项 → every fund so named
     spans: list[Span] = field(default_factory=list)  # where linked names sit in the question
     op: str = "lookup"  # lookup rank_position nth top count sum compare share list
@@ -203,8 +209,19 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     """Turn a question into an Intent; entities linked against the store's vocabulary."""
     intent = Intent(question=q)
     linked = vocab.link_departments(q)
+    excluded_spans: list[Span] = []
     # "东林街道名下…": 街道 inside the department's own name is no group
     intent.group = vocab.group_members(q, [s for _, s in linked])
+    if out := _EXCLUDED.search(q):  # "除了十个镇街，其他部门…", "（不含投促中心）": left out, not the scope
+        span = Span(out.start(1), out.end(1))
+        left_out = [d for d, s in linked if span.overlaps(s)]
+        group = vocab.group_members(q[span.start:span.end])
+        intent.excluded_ids = {d.id for d in left_out} | ({d.id for d in group[1]} if group else set())
+        intent.excluded_words = out.group(1)
+        excluded_spans = [s for _, s in linked if span.overlaps(s)]
+        linked = [(d, s) for d, s in linked if not span.overlaps(s)]
+        if group and intent.group and group[0] == intent.group[0]:
+            intent.group = None
     intent.departments = [d for d, _ in linked]
     dept_ids = {d.id for d in intent.departments} or None
     fund_links = vocab.link_funds(q, dept_ids, [s for _, s in linked])
@@ -221,7 +238,7 @@ def parse(q: str, vocab: Vocabulary) -> Intent:
     linked = [(d, s) for d, s in linked
               if not any(f.start <= s.start and s.end <= f.end for f in inside) or named_outside(d)]
     intent.departments = [d for d, _ in linked]
-    intent.spans = [s for _, s in linked] + [s for _, s, _ in fund_links]
+    intent.spans = [s for _, s in linked] + [s for _, s, _ in fund_links] + excluded_spans
     if not dept_ids and len(fund_links) == 1:
         word, members = vocab.funds_sharing(q[fund_links[0][1].start : fund_links[0][1].end])
         if len(members) > 1:
@@ -313,8 +330,8 @@ def _operation(q: str, intent: Intent) -> str:
     if _LEAST.search(q) and not intent.superlative_fund:
         intent.descending = False
         return "top"
-    if _LIST.search(q):
-        return "list"
+    if _LIST.search(q) and not (intent.wants_count and not _STRONG_LIST.search(q)):
+        return "list"  # "名下一共有多少个" counts; "名下有哪些" lists
     if intent.wants_count and not intent.wants_contact:
         return "count"
     if intent.thresholds:

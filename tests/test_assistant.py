@@ -693,3 +693,12 @@ def test_largest_item_under_a_subject_or_in_a_table(assistant):
     items = {c: Decimal(r[2].replace(",", "")) for c, r in project.items() if c.isdigit() and len(c) >= 5}
     b = ask(assistant, "办公室一般公共预算项目支出按部门经济分类，哪一科目最多？多少钱？")
     assert max(items, key=items.get) in b.text
+
+
+def test_departments_left_out_by_the_question(assistant):
+    others = [e for e in catalog() if not 101 <= int(e["code"]) <= 110]
+    a = ask(assistant, "除了十个镇街，其他部门名下一共有多少个重点专项？")
+    assert f"共有{len(others)}个" in a.text and f"{sum(e['amount'] for e in others):,}" in a.text
+    towns = [e for e in catalog() if "招商引资" in e["name"] and 101 <= int(e["code"]) <= 110]
+    b = ask(assistant, "各镇街自己设的招商引资专项（不含投促中心）一共多少钱？")
+    assert f"共{len(towns)}个" in b.text and f"{sum(e['amount'] for e in towns):,}" in b.text

@@ -33,6 +33,10 @@ from assistant.vocabulary import display_name
 from db import models as m
 
 # "放到全部85个专项里排老几": the ranking runs over every fund, whoever owns the one named
+# what is counted is departments ("有专项的部门有几个"), not their funds ("其他部门名下有多少个专项")
+_COUNTS_DEPARTMENTS = re.compile(
+    r"(?:几个|多少个|几家|多少家)(?:主管)?(?:部门|单位)|(?:部门|单位)(?:有|共|一共)?(?:几个|多少个|几家)"
+)
 _ACROSS_ALL = re.compile(r"全部|所有|全区|\d+个(?:重点)?专项")
 OP_WORDS = {">": "超过", ">=": "不少于", "<": "低于", "<=": "不超过", "=": "正好为"}
 
@@ -241,7 +245,11 @@ def totals(intent: Intent, runner: Runner, draft: Draft) -> None:
         groups = [("全区", None)]
     everything: list[FundRow] = []
     for label, ids in groups:
-        funds = fetch_funds(runner, *([m.Fund.department_id.in_(ids)] if ids else []))
+        clauses = [m.Fund.department_id.in_(ids)] if ids else []
+        if intent.excluded_ids:  # "除了十个镇街，其他部门…"
+            clauses.append(m.Fund.department_id.not_in(intent.excluded_ids))
+            label += f"（不含{intent.excluded_words}）"
+        funds = fetch_funds(runner, *clauses)
         if not funds:
             draft.lines.append(f"{label}没有重点专项。")
             continue
@@ -325,7 +333,8 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
             elif count != main:
                 draft.lines.append(f"若按{BASIS_NAME[b]}口径则为{count}个（两种口径金额不一致的专项会影响计数）。")
         return
-    if intent.dept_level and not intent.departments and not intent.group:
+    if intent.dept_level and not intent.departments and not intent.group and _COUNTS_DEPARTMENTS.search(
+            intent.question):
         rows = runner.rows(department_totals())
         draft.lines.append(f"有重点专项的部门共{len(rows)}个（按专项资金目录的主管部门计）。")
         draft.rows = [_dept_dict(r) for r in rows]
@@ -428,6 +437,8 @@ def listing(intent: Intent, runner: Runner, draft: Draft) -> None:
     if scope:
         clauses.append(m.Fund.department_id.in_(scope))
     clauses += _conditions(intent, basis)
+    if intent.excluded_ids:
+        clauses.append(m.Fund.department_id.not_in(intent.excluded_ids))
     cond = _condition_words(intent)
     funds = fetch_funds(runner, *clauses)
     where = "、".join(display_name(d.name) for d in intent.departments) or (
@@ -502,6 +513,11 @@ def _compare_funds(first: int, second: int, runner: Runner, draft: Draft) -> Non
     draft.chart = [(a.name, float(a.amount(CATALOG) or 0)), (b.name, float(b.amount(CATALOG) or 0))]
 
 
+def _owned_by(runner: Runner, department_ids: set[int]) -> set[int]:
+    """Ids of the funds of some departments."""
+    return {f.id for f in fetch_funds(runner, m.Fund.department_id.in_(department_ids))}
+
+
 def department_ids_of_funds(runner: Runner, fund_ids: list[int]) -> list[int]:
     """Departments owning the given funds (for follow-up focus)."""
     rows = runner.session.scalars(select(m.Fund.department_id).where(m.Fund.id.in_(fund_ids)))
@@ -512,6 +528,7 @@ def keyword_group(intent: Intent, runner: Runner, draft: Draft) -> None:
     """Every fund sharing a name (城乡环境管理专项 in several 镇街): count, list and totals."""
     word, members = intent.fund_group
     rows = fetch_funds(runner, m.Fund.id.in_([f.id for f in members]), *_conditions(intent, CATALOG))
+    rows = [f for f in rows if not intent.excluded_ids or f.id not in _owned_by(runner, intent.excluded_ids)]
     named = f"名称含“{word}”" + (f"且{_condition_words(intent)}" if intent.thresholds else "的")
     cat = sum((f.amount(CATALOG) or 0 for f in rows), Decimal(0))
     tab = sum((f.amount(TABLE) or 0 for f in rows), Decimal(0))
