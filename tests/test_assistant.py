@@ -702,3 +702,13 @@ def test_departments_left_out_by_the_question(assistant):
     towns = [e for e in catalog() if "招商引资" in e["name"] and 101 <= int(e["code"]) <= 110]
     b = ask(assistant, "各镇街自己设的招商引资专项（不含投促中心）一共多少钱？")
     assert f"共{len(towns)}个" in b.text and f"{sum(e['amount'] for e in towns):,}" in b.text
+
+
+def test_share_of_a_subject_in_its_tables_total_by_year(assistant):
+    table = dept_table("一般公共预算财政拨款支出预算表")
+    part, whole = table["210"], table["合计"]
+    a = ask(assistant, "卫生健康支出占一般公共预算财政拨款支出的比重，2023年和2024年各是多少？")
+    for col in (2, 3):
+        share = Decimal(part[col].replace(",", "")) * 100 / Decimal(whole[col].replace(",", ""))
+        assert f"{share:.1f}%" in a.text
+    assert cited(a, part[2]) and cited(a, whole[2])

@@ -43,6 +43,7 @@ _ASKS = re.compile(r"多少|几|哪|什么|吗|是否|是不是|怎么|如何|�
 _PROJECTS = re.compile(
     r"(?:一般|重点)?项目(?:有哪些|有哪几个|是哪些|都有哪些|有几个)|哪(?:几|些)个?(?:一般|重点)?项目"
 )
+_SHARE_OF_TOTAL = re.compile(r"占.{0,24}(?:比重|比例|百分之|%|％)")
 _LARGEST_ITEM = re.compile(
     r"(?:哪一?项|哪个科目|哪一科目|哪项|哪个|哪笔).{0,6}(?:最大|最多|最高|最少|最小|最低)"
 )
@@ -143,6 +144,9 @@ class DeptBudgetPlan(NarrativeFigures):
         if _PROJECTS.search(q) and self._projects(q):
             answered = True
             parts = []
+        if _SHARE_OF_TOTAL.search(q) and self._share_of_total(q):
+            answered = True
+            parts = []
         if _LARGEST_ITEM.search(q) and not CHANGE.search(q) and self._largest_item(q):
             answered = True
             parts = []
@@ -187,6 +191,36 @@ class DeptBudgetPlan(NarrativeFigures):
             if len(heads) == 1:
                 chosen = [ln for ln in lines if ln.table_title.startswith(heads[0])]
         return chosen or lines
+
+    def _share_of_total(self, q: str) -> bool:
+        """"卫生健康支出占一般公共预算财政拨款支出的比重，两年各多少": a subject over its table's total.
+
+        The subject's line and the table's 合计 line of the same year and column are
+        divided, for every year the table gives, each pair cited.
+        """
+        known = {ln.subject_code for ln in self.lines}
+        codes = self._subject_names(q) | {c for c in _CODE.findall(q) if c in known}
+        if len(codes) != 1:
+            return False
+        code = next(iter(codes))
+        lines = self._in_tables([ln for ln in self.lines if ln.subject_code == code and _is_total(ln.column)])
+        totals = {(ln.table_no, ln.year, ln.column): ln for ln in self.lines if not ln.subject_code}
+        shown = []
+        for ln in sorted(lines, key=lambda b: (b.year, _TABLE_PREFERENCE.index(b.table_no)
+                                               if b.table_no in _TABLE_PREFERENCE else 99)):
+            whole = totals.get((ln.table_no, ln.year, ln.column))
+            if whole is None or not whole.amount or any(y == ln.year for y, _ in shown):
+                continue
+            ratio = percent(ln.amount, whole.amount)
+            shown.append((ln.year, f"{ln.year}年{ln.amount_text}÷{whole.amount_text}={ratio}"))
+            self.draft.cite(ln.source_row_id, whole.source_row_id)
+        if not shown:
+            return False
+        first = lines[0]
+        table = f"{TABLE_NAMES.get(first.table_no, '')}{first.table_title}"
+        self.draft.lines.append(f"{code} {first.subject_name}占{table}合计的比重："
+                                + "；".join(text for _, text in shown) + "；")
+        return True
 
     def _largest_item(self, q: str) -> bool:
         """"商品和服务支出里哪一项最大", "项目支出按部门经济分类哪一科目最多": the top line among items.
