@@ -8,6 +8,7 @@ question; the same cues serve any district's documents.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,6 +32,8 @@ THRESHOLDS = [
 # 千万 / 百万 as round bounds ("过千万的", "上百万的") are 1000万 / 100万
 _ROUND_AMOUNTS = re.compile(r"(超过|过|上|不到|不足|低于|高于|多于|少于)(千万|百万)")
 _ROUND_VALUES = {"千万": "1000万", "百万": "100万"}
+# the comparisons the bounds above name, one table for every plan that applies a bound
+COMPARISONS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "=": operator.eq}
 _RANGE = re.compile(_NUM + r"\s*万?元?\s*(?:到|至|~|～|－|-)\s*" + _NUM + r"\s*万")
 _RANK_POSITION = re.compile(
     r"排(?:在)?第几|第几(?:名|位|大|多)|排名(?:多少|第几|如何|怎样)|名次|排老几|排多少"

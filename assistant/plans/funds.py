@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from assistant.format import amount, computed, percent, places
-from assistant.intent import Intent
+from assistant.intent import COMPARISONS, Intent
 from assistant.plans.fund_data import (
     BASIS_NAME,
     CATALOG,
@@ -344,12 +344,8 @@ def counts(intent: Intent, runner: Runner, draft: Draft) -> None:
     totals(intent, runner, draft)
 
 
-_COMPARE_OPS = {">": Decimal.__gt__, ">=": Decimal.__ge__, "<": Decimal.__lt__, "<=": Decimal.__le__,
-                "=": Decimal.__eq__}
-
-
 def _passes(total: Decimal, bounds: list[tuple[str, Decimal]]) -> bool:
-    return all(_COMPARE_OPS[op](total, value) for op, value in bounds)
+    return all(COMPARISONS[op](total, value) for op, value in bounds)
 
 
 def departments_over(intent: Intent, runner: Runner, draft: Draft) -> None:
@@ -528,7 +524,9 @@ def keyword_group(intent: Intent, runner: Runner, draft: Draft) -> None:
     """Every fund sharing a name (城乡环境管理专项 in several 镇街): count, list and totals."""
     word, members = intent.fund_group
     rows = fetch_funds(runner, m.Fund.id.in_([f.id for f in members]), *_conditions(intent, CATALOG))
-    rows = [f for f in rows if not intent.excluded_ids or f.id not in _owned_by(runner, intent.excluded_ids)]
+    if intent.excluded_ids:  # "（不含投促中心）"
+        left_out = _owned_by(runner, intent.excluded_ids)
+        rows = [f for f in rows if f.id not in left_out]
     named = f"名称含“{word}”" + (f"且{_condition_words(intent)}" if intent.thresholds else "的")
     cat = sum((f.amount(CATALOG) or 0 for f in rows), Decimal(0))
     tab = sum((f.amount(TABLE) or 0 for f in rows), Decimal(0))

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from assistant.intent import Intent
+from assistant.intent import COMPARISONS, Intent
+from assistant.plans.funds import scope_ids
 from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
 from assistant.vocabulary import Vocabulary
@@ -129,9 +130,7 @@ def indicator_filter(
         draft.lines.append("没有识别出要筛选的指标或条件。")
         return True
     op, value, pct = condition or ("any", Decimal(0), False)
-    compare = {">=": lambda v: v >= value, ">": lambda v: v > value, "<": lambda v: v < value,
-               "<=": lambda v: v <= value, "=": lambda v: v == value, "any": lambda v: True}[op]
-    scope = {d.id for d in intent.departments} | ({d.id for d in intent.group[1]} if intent.group else set())
+    scope = scope_ids(intent) or set()
     hits: dict[int, list[dict]] = {}
     for r in rows:
         if keyword not in r["name"] or (scope and r["department_id"] not in scope):
@@ -140,7 +139,7 @@ def indicator_filter(
         if condition is not None and (number is None or (
                 pct and not by_weight and r["unit"] not in ("%", "％"))):
             continue
-        if condition is None or compare(number):
+        if condition is None or COMPARISONS[op](number, value):
             hits.setdefault(r["fund_id"], []).append(r)
     if not hits and quiet_when_empty:
         return False
