@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import tempfile
 import threading
 import time
@@ -27,6 +26,7 @@ import gradio as gr
 from sqlalchemy import Engine
 
 from assistant.answer import Answer
+from assistant.checks import render_text, run_checks
 from assistant.presenting import (
     CHART_LABEL,
     CHART_VALUE,
@@ -44,7 +44,6 @@ from assistant.presenting import (
 from assistant.service import Assistant, Conversation
 from ingest.pipeline import document_count, ingest_paths
 from ingest.readers.dispatch import SUPPORTED
-from ingest.reconcile import render_text, run_checks
 
 log = logging.getLogger(__name__)
 
@@ -311,8 +310,3 @@ def _messages(history: list[tuple[str, str]]) -> list[dict[str, str]]:
         for message in ({"role": "user", "content": question}, {"role": "assistant", "content": answer})
     ]
 
-
-if __name__ == "__main__":
-    import cli  # `python app.py [--port N] [--samples DIR]` is `budgetqa serve`: one way to start
-
-    sys.exit(cli.main(["serve", *sys.argv[1:]]))

@@ -104,7 +104,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _cmd_search(args: argparse.Namespace) -> int:
     """Top matches by meaning, each with its score and the source row it is cited from."""
-    from assistant.answer import Citation
+    from db.citations import Citation
 
     try:
         matches = _vector_index(make_engine()).search(args.text, k=args.k, mode=args.mode)
@@ -126,7 +126,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     """The reconciliation report; always exit 0, because findings inform rather than fail."""
-    from ingest.reconcile import render_text, report_json, run_checks
+    from assistant.checks import render_text, report_json, run_checks
 
     findings = run_checks(make_engine())
     if args.json:

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import jieba
 import openai
-import sqlglot
 from langchain_core.exceptions import ModelError
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.messages.tool import InvalidToolCall, ToolCall
@@ -39,14 +38,14 @@ from langchain_openai import ChatOpenAI
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from sqlglot import exp
 
-from assistant.answer import ENGINE_LLM, Answer, Citation
-from assistant.citations import cite
+from assistant.answer import ENGINE_LLM, Answer
+from assistant.sqlguard import SQLGLOT_DIALECTS, SQLRejected, read_only_sql
 from db import models as m
+from db.citations import Citation, cite
 
 if TYPE_CHECKING:
-    from assistant.service import Conversation
+    from assistant.conversation import Conversation
 
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the user's business
@@ -63,14 +62,6 @@ SNIPPET_CHARS = 300
 
 RULES_HINT = "或改用规则引擎（设置 BUDGETQA_ENGINE=rules）"
 
-# Statement kinds a read-only question never needs; found anywhere in the tree, not only at
-# the top, because PostgreSQL runs e.g. ``WITH d AS (DELETE ... RETURNING *) SELECT ...``.
-FORBIDDEN = (
-    exp.DML, exp.DDL, exp.Drop, exp.Alter, exp.TruncateTable, exp.Command, exp.Pragma, exp.Attach,
-    exp.Detach, exp.Into, exp.Transaction, exp.Commit, exp.Rollback, exp.Set, exp.Use, exp.Copy,
-    exp.LoadData, exp.Analyze, exp.Grant, exp.Revoke, exp.Kill,
-)
-SQLGLOT_DIALECTS = {"postgresql": "postgres"}
 
 # Errors of the chat endpoint: openai's (connection, timeout, HTTP status) and LangChain's
 # classification of them, plus what a malformed body raises while it is parsed
@@ -150,28 +141,6 @@ def prompt(name: str) -> str:
 def system_prompt() -> str:
     """The rules of answering followed by the worked examples."""
     return prompt("llm_system.md") + "\n\n" + prompt("llm_examples.md")
-
-
-def read_only_sql(sql: str, dialect: str) -> str:
-    """The single SELECT in ``sql``, re-rendered by sqlglot; ``ToolException`` (Chinese) otherwise.
-
-    The re-rendered text is what runs, so the database executes exactly the
-    statement that was checked: a driver that accepts several statements in one
-    string (psycopg does) is never handed one the parser did not see.
-    """
-    try:
-        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
-    except sqlglot.errors.SqlglotError as exc:
-        raise ToolException(f"SQL 无法解析，请修正后重试：{exc}") from exc
-    if len(statements) != 1:
-        raise ToolException(f"一次只能执行一条 SELECT 语句，收到 {len(statements)} 条。")
-    statement = statements[0]
-    if not isinstance(statement, exp.Query) or statement.find(*FORBIDDEN) is not None:
-        raise ToolException(
-            "已拒绝：只允许只读的 SELECT 查询，"
-            "INSERT、UPDATE、DELETE、建表改表、PRAGMA、ATTACH 等语句一律不执行。"
-        )
-    return statement.sql(dialect=dialect)
 
 
 def plain(value: Any) -> Any:
@@ -334,7 +303,10 @@ class Toolbox:
         务必选出所用数字的 *_row_id 列（如 catalog_row_id、table_row_id、source_row_id），
         系统据此附上原文引用。
         """
-        checked = read_only_sql(sql, self.dialect)
+        try:
+            checked = read_only_sql(sql, self.dialect)
+        except SQLRejected as exc:
+            raise ToolException(str(exc)) from exc
         try:
             # a plain connection never commits: it rolls back on close, whatever ran
             with self.engine.connect() as conn:

@@ -5,41 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.blocks import place
+from db.citations import Citation
 
 ENGINE_RULES = "rules"
 ENGINE_LLM = "llm"
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A source row that contains a figure the answer states.
-
-    ``source`` is the ingested file's name; ``line`` is the 1-based line of a text
-    file; ``page``, ``sheet`` and ``row`` locate rows of the other formats.
-    """
-
-    source: str
-    text: str
-    line: int | None = None
-    page: int | None = None
-    sheet: str | None = None
-    row: int | None = None
-    source_row_id: int | None = None
-
-    def location(self) -> str:
-        """Chinese location label for tables in the page and the terminal."""
-        return place(self.line, self.page, self.sheet, self.row)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "line": self.line,
-            "page": self.page,
-            "sheet": self.sheet,
-            "row": self.row,
-            "text": self.text,
-        }
 
 
 @dataclass

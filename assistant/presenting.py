@@ -18,7 +18,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from assistant.answer import ENGINE_LLM, ENGINE_RULES, Answer
-from ingest.reconcile.common import RULES, SEVERITY_NAMES, Finding
+from assistant.checks.common import RULES, SEVERITY_NAMES, Finding
 
 CITATION_HEADERS = ["文件", "位置", "原文"]
 FINDING_HEADERS = ["级别", "类别", "问题", "出处"]

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from assistant.answer import Answer
+from assistant.conversation import Conversation
 from assistant.intent import Intent, parse
 from assistant.plans import fund_facts, funds
 from assistant.plans.contacts import contact_lookup, wants_contact_lookup
@@ -28,7 +29,6 @@ from assistant.plans.fund_data import department_totals, fetch_funds
 from assistant.plans.indicator_filter import indicator_filter, wants_indicator_filter
 from assistant.plans.result import Draft
 from assistant.plans.semantic import Searcher, by_meaning
-from assistant.service import Conversation
 from assistant.sqlrun import Runner
 from assistant.vocabulary import Span, Vocabulary, display_name
 from db import models as m

@@ -9,30 +9,13 @@ so no state is shared between sessions.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from threading import Lock
 
 from sqlalchemy import Engine
 
 from assistant.answer import Answer
+from assistant.conversation import Conversation
 from db.engine import make_engine
-
-
-@dataclass
-class Focus:
-    """What the last answer was about, for follow-ups such as "那它的联系人呢？"."""
-
-    fund_ids: list[int] = field(default_factory=list)
-    department_ids: list[int] = field(default_factory=list)
-    topic: str = ""
-
-
-@dataclass
-class Conversation:
-    """One user's conversation: the history and the focus of the last answer."""
-
-    history: list[tuple[str, str]] = field(default_factory=list)
-    focus: Focus = field(default_factory=Focus)
 
 
 class Assistant:

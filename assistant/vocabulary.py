@@ -2,7 +2,7 @@
 
 Built from the database's own vocabulary (every department spelling, every fund
 name from the catalog and the forms) plus the reviewed abbreviations in
-``prompts/aliases.tsv``.  Linking is longest-match first for exact names, then
+``assistant/lexicon/aliases.tsv``.  Linking is longest-match first for exact names, then
 fuzzy (longest common substring over the distinctive part of a fund name) so
 "创新激励扶持专项" still finds 科技创新激励扶持专项.  A partial match must start and
 end on word boundaries of the fund's name (jieba's cut), so "一般行政管理事务"
@@ -22,9 +22,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from db import models as m
-from ingest.records import PROGRAM_DEPT_WHOLE
+from db.records import PROGRAM_DEPT_WHOLE
 
-ALIASES = Path(__file__).resolve().parents[1] / "prompts" / "aliases.tsv"
+ALIASES = Path(__file__).resolve().parent / "lexicon" / "aliases.tsv"
 _REGION = re.compile(
     r"^(中共|中国共产主义青年团)?(重庆市)?(綦江区)?(万盛经济技术开发区)?(人民政府)?(工作委员会)?"
 )

@@ -17,8 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db import models as m
-from ingest import records as r
-from ingest.blocks import Block, Paragraph, Row
+from db import records as r
+from db.blocks import Block, Paragraph, Row
 
 # Which rendition of the same content answers: text exports keep every line number.
 FORMAT_RANK = {"txt": 0, "md": 0, "docx": 1, "pdf": 2, "xlsx": 3}

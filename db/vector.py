@@ -46,8 +46,7 @@ from sqlalchemy.orm import Session
 from db import models as m
 from db.embeddings import DENSE, LEXICAL, DenseEmbedder, DocumentFrequencies, LexicalEmbedder, load_dense
 from db.engine import home
-from ingest.pipeline import IndexHook
-from ingest.records import GENERIC
+from db.records import GENERIC
 
 FUSED = "fused"
 MODES = (FUSED, LEXICAL, DENSE)
@@ -274,7 +273,7 @@ class _Signal:
     sims: dict[str, float] = field(default_factory=dict)
 
 
-class VectorIndex(IndexHook):
+class VectorIndex:
     """Chunks of every stored document in Chroma, searchable by words and by meaning."""
 
     def __init__(self, engine: Engine, client: ClientAPI | None = None, use_dense: bool = True) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from db import models as m
+from db.hooks import IndexHook
 from db.store import FileFacts, delete_document, find_document, save_document
 from ingest.readers.dispatch import SUPPORTED, read_blocks
 from ingest.readers.errors import ReaderError
@@ -49,16 +50,6 @@ class FileResult:
         if self.counts:
             head += "，" + "，".join(f"{k} {v}" for k, v in self.counts.items())
         return head + (f"。{self.message}" if self.message else "")
-
-
-class IndexHook:
-    """Something that mirrors documents after the SQL commit (the vector index)."""
-
-    def document_saved(self, engine: Engine, document_id: int, file_name: str) -> None:
-        """Called after a document's SQL rows are committed."""
-
-    def document_removed(self, file_name: str) -> None:
-        """Called after a document is deleted from SQL, or to undo a failed save."""
 
 
 def expand(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:

@@ -18,9 +18,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from db import models as m
+from db.blocks import Block
 from db.engine import make_engine
 from db.stats import stats
-from ingest.blocks import Block
 from ingest.pipeline import FileResult, ingest_file
 from ingest.readers.dispatch import read_blocks
 

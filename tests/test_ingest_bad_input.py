@@ -12,8 +12,8 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 import db.store
-from assistant.citations import cite
 from db import models as m
+from db.citations import cite
 from ingest.pipeline import ADDED, FAILED, SKIPPED, FileResult, ingest_paths
 
 _MEMO = (

@@ -19,12 +19,12 @@ import chromadb
 import pytest
 from conftest import DEPT_TXT, FUNDS_TXT, SAMPLES, snapshot
 from fake_openai_server import Canned, ScriptedServer, reply
-from langchain_core.tools import ToolException
 from sqlalchemy import Engine
 
-from assistant.agent import PROMPTS, LLMEngine, Toolbox, figures, read_only_sql
+from assistant.agent import PROMPTS, LLMEngine, Toolbox, figures
 from assistant.answer import ENGINE_LLM, Answer
 from assistant.service import Assistant, Conversation
+from assistant.sqlguard import SQLRejected, read_only_sql
 from db.engine import make_engine
 from db.vector import VectorIndex
 from ingest.pipeline import ingest_paths
@@ -133,7 +133,7 @@ def test_forbidden_statements_are_refused_and_the_data_is_intact(engine, point_a
 
 @pytest.mark.parametrize("sql", FORBIDDEN_SQL)
 def test_validator_rejects(sql: str) -> None:
-    with pytest.raises(ToolException, match=r"已拒绝|只能执行一条"):
+    with pytest.raises(SQLRejected, match=r"已拒绝|只能执行一条"):
         read_only_sql(sql, "sqlite")
 
 

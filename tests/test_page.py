@@ -22,7 +22,7 @@ from gradio_client import Client
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from assistant.answer import Answer, Citation
+from assistant.answer import Answer
 from assistant.presenting import (
     CHART_LIMIT,
     chart_frame,
@@ -32,6 +32,7 @@ from assistant.presenting import (
     rows_frame,
     sql_text,
 )
+from db.citations import Citation
 
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"]

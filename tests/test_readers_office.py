@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.blocks import Block, Paragraph, Row, Table
+from db.blocks import Block, Paragraph, Row, Table
 from ingest.readers.cells import clean_cell
 from ingest.readers.docx import heading_level, read_docx
 from ingest.readers.errors import ReaderError

@@ -18,11 +18,11 @@ from conftest import DEPT_TXT, FUNDS_TXT, SAMPLES
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from assistant.checks import RULES, Finding, render_text, report_json, run_checks
 from cli import main
 from db import models as m
 from db.engine import make_engine
 from ingest.pipeline import ingest_paths
-from ingest.reconcile import RULES, Finding, render_text, report_json, run_checks
 
 Check = Callable[..., list[Finding]]
 

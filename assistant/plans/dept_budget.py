@@ -5,7 +5,7 @@ and each part is matched against three kinds of things the disclosure states:
 subject codes/names of the tables, the columns of the 基本支出 tables (人员经费,
 日常公用经费), and the figures of the narrative (``dept_narrative``, inherited).
 Matching is by shared wording after expanding the colloquial terms of
-``prompts/aliases.tsv``.
+``assistant/lexicon/aliases.tsv``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from assistant.sqlrun import Runner
 from assistant.vocabulary import Vocabulary, display_name, on_word_bounds
 from assistant.wording import covered
 from db import models as m
-from ingest.records import DEPT_BUDGET, PROGRAM_DEPT
+from db.records import DEPT_BUDGET, PROGRAM_DEPT
 
 _PARTS = re.compile(r"[？?；;，,。]|其中|另外|以及")
 _CODE = re.compile(r"(?<!\d)(\d{3}|\d{5}|\d{7})(?!\d)")

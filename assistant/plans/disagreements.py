@@ -20,7 +20,7 @@ from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
 from assistant.vocabulary import display_name
 from db import models as m
-from ingest.records import SPECIAL_FUNDS
+from db.records import SPECIAL_FUNDS
 
 _NAMES = re.compile(r"名称|名字|叫法|写法")
 _TOTAL = re.compile(r"合计|总数|总额|总计|编表说明|加起来")

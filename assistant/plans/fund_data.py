@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, case, func, select
 
 from assistant.sqlrun import Runner
 from db import models as m
-from ingest.records import PROGRAM_KEY
+from db.records import PROGRAM_KEY
 
 CATALOG, TABLE = "catalog", "table"
 BASIS_NAME = {CATALOG: "专项资金目录", TABLE: "绩效目标表"}

@@ -14,7 +14,7 @@ from assistant.sqlrun import Runner
 from assistant.vocabulary import display_name, longest_common_substring
 from assistant.wording import covered
 from db import models as m
-from ingest.recognisers.common import parse_amount
+from db.writing import parse_amount
 
 _ALL = re.compile(
     r"(?:有|是)(?:哪些|哪几个|什么)指标|指标(?:有|是)(?:哪些|哪几个|什么)|所有指标|全部指标|指标清单"

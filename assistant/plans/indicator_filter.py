@@ -20,7 +20,7 @@ from assistant.plans.result import Draft
 from assistant.sqlrun import Runner
 from assistant.vocabulary import Vocabulary
 from db import models as m
-from ingest.recognisers.common import parse_amount
+from db.writing import parse_amount
 
 _CONDITION = re.compile(
     r"(?:(不低于|不少于|达到|高于|超过|低于|不超过|不高于|恰好是?|正好是?|刚好是?|等于)\s*)?(\d+(?:\.\d+)?)\s*(%|％)?\s*"

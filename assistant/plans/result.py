@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answer import ENGINE_RULES, Answer
-from assistant.citations import cite
 from assistant.sqlrun import Runner
+from db.citations import cite
 
 MAX_CITATIONS = 40
 

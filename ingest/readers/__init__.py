@@ -1,1 +1,1 @@
-"""Readers turn one file into format-free blocks (see ``ingest.blocks``)."""
+"""Readers turn one file into format-free blocks (see ``db.blocks``)."""

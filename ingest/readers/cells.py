@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.blocks import Location, Paragraph, Row
+from db.blocks import Location, Paragraph, Row
 
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _WRAP_CJK = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.blocks import Block
+from db.blocks import Block
 from ingest.readers.errors import ReaderError
 
 SUPPORTED = (".txt", ".md", ".pdf", ".xlsx", ".docx")

@@ -35,7 +35,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml.etree import LxmlError, _Element
 
-from ingest.blocks import Block, Location, Paragraph, Table
+from db.blocks import Block, Location, Paragraph, Table
 from ingest.readers.cells import paragraph, table_row
 from ingest.readers.errors import ReaderError, check_office_zip
 

@@ -48,7 +48,7 @@ from pdfplumber.table import Table as PdfTable
 from pdfplumber.utils import cluster_objects
 from pdfplumber.utils.exceptions import PdfminerException
 
-from ingest.blocks import Block, Location, Paragraph, Row, Table
+from db.blocks import Block, Location, Paragraph, Row, Table
 from ingest.readers.cells import paragraph, table_row
 from ingest.readers.errors import ReaderError
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.blocks import Block, Location, Paragraph, Row, Table
+from db.blocks import Block, Location, Paragraph, Row, Table
 from ingest.readers.cells import clean_cell
 from ingest.readers.errors import ReaderError
 

@@ -30,7 +30,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ingest.blocks import Block, Location, Table
+from db.blocks import Block, Location, Table
 from ingest.readers.cells import paragraph, table_row
 from ingest.readers.errors import ReaderError, check_office_zip
 

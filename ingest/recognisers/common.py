@@ -1,4 +1,4 @@
-"""Parsing helpers shared by the recognisers: amounts, labels, departments, label/value rows.
+"""Parsing helpers shared by the recognisers: years, label/value rows, blocks by kind.
 
 These encode conventions of Chinese budget documents in general (amount styles
 such as ``1,086.6`` / ``502.00`` / ``268``, ``101-单位名称`` department cells,
@@ -8,43 +8,11 @@ label cells with stray spaces or punctuation), not of any one file.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
-from ingest.blocks import Block, Paragraph, Row, Table
+from db.blocks import Block, Paragraph, Row, Table
+from db.writing import label
 
-_AMOUNT = re.compile(r"^[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[-−]?\d+(?:\.\d+)?$")
-_DEPT = re.compile(r"(\d{3,})\s*[-－—]\s*(\S.*)$")
-_LABEL_NOISE = re.compile(r"[\s、:：*＊]")
 _YEAR = re.compile(r"(20\d{2})\s*年")
-
-
-def parse_amount(text: str | None) -> Decimal | None:
-    """Parse an amount cell as written (thousands separators allowed); ``None`` when not a number."""
-    if text is None:
-        return None
-    t = text.strip().replace("−", "-")
-    if not t or not _AMOUNT.match(t):
-        return None
-    try:
-        return Decimal(t.replace(",", ""))
-    except InvalidOperation:
-        return None
-
-
-def label(text: str | None) -> str:
-    """Normalise a label cell: drop spaces and stray punctuation, unify brackets."""
-    if not text:
-        return ""
-    t = _LABEL_NOISE.sub("", text)
-    return t.replace("(", "（").replace(")", "）")
-
-
-def split_department(text: str) -> tuple[str | None, str]:
-    """Split ``101-单位名称`` into code and name; text without a code keeps code ``None``."""
-    m = _DEPT.search(text.strip())
-    if not m:
-        return None, text.strip()
-    return m.group(1), m.group(2).strip()
 
 
 def find_year(text: str) -> int | None:

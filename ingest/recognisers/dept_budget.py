@@ -11,18 +11,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.blocks import Block, Paragraph, Row, Table
-from ingest.recognisers.common import (
-    find_year,
-    is_blank,
-    label,
-    label_values,
-    parse_amount,
-    split_department,
-)
-from ingest.recognisers.indicators import indicator_header, read_indicators
-from ingest.recognisers.narrative import stated_facts
-from ingest.records import (
+from db.blocks import Block, Paragraph, Row, Table
+from db.records import (
     DEPT_BUDGET,
     PROGRAM_DEPT,
     PROGRAM_DEPT_WHOLE,
@@ -31,6 +21,10 @@ from ingest.records import (
     DocumentRecords,
     FundForm,
 )
+from db.writing import label, parse_amount, split_department
+from ingest.recognisers.common import find_year, is_blank, label_values
+from ingest.recognisers.indicators import indicator_header, read_indicators
+from ingest.recognisers.narrative import stated_facts
 
 # The national standard set: (table number, standard name, pattern its title matches).
 # Order matters: more specific titles first.

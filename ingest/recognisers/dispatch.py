@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ingest.blocks import Block
+from db.blocks import Block
+from db.records import DocumentRecords
 from ingest.recognisers import dept_budget, generic, special_funds
-from ingest.records import DocumentRecords
 
 
 def recognise(blocks: list[Block], file_name: str) -> DocumentRecords:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ingest.blocks import Block, Paragraph
+from db.blocks import Block, Paragraph
+from db.records import GENERIC, DocumentRecords
 from ingest.recognisers.common import find_year
-from ingest.records import GENERIC, DocumentRecords
 
 
 def recognise(blocks: list[Block], fallback_title: str) -> DocumentRecords:

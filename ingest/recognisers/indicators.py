@@ -10,9 +10,10 @@ source text stays as it was, only its reading is explained.
 
 from __future__ import annotations
 
-from ingest.blocks import Row
-from ingest.recognisers.common import is_blank, label, parse_amount
-from ingest.records import Anomaly, Indicator
+from db.blocks import Row
+from db.records import Anomaly, Indicator
+from db.writing import label, parse_amount
+from ingest.recognisers.common import is_blank
 
 _FIELDS = (
     ("指标名称", "name"),

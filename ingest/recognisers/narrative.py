@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from ingest.blocks import Block, Paragraph
-from ingest.recognisers.common import parse_amount
-from ingest.records import StatedFact
+from db.blocks import Block, Paragraph
+from db.records import StatedFact
+from db.writing import parse_amount
 
 _NUMBER = r"(\d[\d,]*(?:\.\d+)?)"
 _UNITS = r"(万元|元|辆|台（套）|台|个|人|项|家|%)"

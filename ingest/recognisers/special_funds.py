@@ -13,18 +13,8 @@ import re
 
 from rapidfuzz import fuzz
 
-from ingest.blocks import Block, Paragraph, Row, Table
-from ingest.recognisers.common import (
-    find_year,
-    is_blank,
-    label,
-    label_values,
-    paragraphs,
-    parse_amount,
-    split_department,
-)
-from ingest.recognisers.indicators import indicator_header, read_indicators
-from ingest.records import (
+from db.blocks import Block, Paragraph, Row, Table
+from db.records import (
     PROGRAM_KEY,
     SPECIAL_FUNDS,
     Anomaly,
@@ -33,6 +23,9 @@ from ingest.records import (
     FundForm,
     StatedFact,
 )
+from db.writing import label, parse_amount, split_department
+from ingest.recognisers.common import find_year, is_blank, label_values, paragraphs
+from ingest.recognisers.indicators import indicator_header, read_indicators
 
 _SEQ = re.compile(r"^序号[:：]\s*(\d+)")
 _CONTACT = re.compile(r"^联系人[:：]\s*(.*)$")

@@ -1,5 +1,8 @@
 """Format-free blocks that every reader produces.
 
+In ``db`` because each block row becomes a stored ``source_rows`` row: the store
+writes them, the readers produce them, and neither layer imports the other.
+
 Readers know file formats and nothing about budgets; recognisers know budgets and
 nothing about formats.  The only thing between them is this module: a document is
 an ordered list of ``Paragraph`` and ``Table`` blocks, and every paragraph and

@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, aliased
 
-from db import models as m
-from ingest.reconcile.common import (
+from assistant.checks.common import (
     AMOUNT,
     COVERAGE,
     ERROR,
@@ -29,6 +28,7 @@ from ingest.reconcile.common import (
     form_label,
     half_unit,
 )
+from db import models as m
 
 _NO_FORM, _REPEAT, _NOT_IN_CATALOG = "目录条目没有绩效目标表", "绩效目标表重复", "绩效目标表不在目录中"
 

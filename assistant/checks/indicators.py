@@ -17,8 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import models as m
-from ingest.reconcile.common import (
+from assistant.checks.common import (
     INFO,
     UNIT,
     WARNING,
@@ -28,6 +27,7 @@ from ingest.reconcile.common import (
     form_label,
     plain,
 )
+from db import models as m
 
 EXPECTED_TOTAL = Decimal(90)  # 编表说明: weights add up to 90, 预算执行 takes the fixed other 10
 FULL_TOTAL = Decimal(100)

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.answer import Citation
 from db import models as m
+from db.citations import Citation
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_NAMES = {ERROR: "错误", WARNING: "警告", INFO: "说明"}

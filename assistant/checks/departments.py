@@ -16,9 +16,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from db import models as m
-from ingest.recognisers.common import split_department
-from ingest.reconcile.common import (
+from assistant.checks.common import (
     DEPARTMENT,
     INFO,
     WARNING,
@@ -27,6 +25,8 @@ from ingest.reconcile.common import (
     describe_difference,
     form_label,
 )
+from db import models as m
+from db.writing import split_department
 
 _SPELLINGS, _PREFIX, _NO_CODE, _OTHER_CODE = (
     "同一部门多种写法", "主管部门前多出文字", "主管部门未写编码", "主管部门编码与所属条目不同",

@@ -23,9 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from db import models as m
-from ingest.recognisers.common import label
-from ingest.reconcile.common import (
+from assistant.checks.common import (
     ERROR,
     INFO,
     STATED_TOTAL,
@@ -36,6 +34,8 @@ from ingest.reconcile.common import (
     decimals,
     half_unit,
 )
+from db import models as m
+from db.writing import label
 
 # the item the 重点专项 recogniser gives the 编表说明's 涉及预算资金 total
 STATED_TOTAL_ITEM = "重点专项预算资金合计"

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import models as m
-from ingest.reconcile.common import (
+from assistant.checks.common import (
     ANOMALY,
     INFO,
     RENDITION,
@@ -25,6 +24,7 @@ from ingest.reconcile.common import (
     Finding,
     form_label,
 )
+from db import models as m
 
 
 def _anomalies(session: Session, docs: DocumentSet) -> Iterator[Finding]:

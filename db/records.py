@@ -1,5 +1,9 @@
 """Typed, budget-aware records that recognisers produce from blocks.
 
+They live in ``db`` because the store writes exactly these shapes and must not
+import the ingest layer that produces them; ingest and the assistant may both
+import downwards into ``db``.
+
 Every record keeps the ``Row`` (or paragraph row) it came from, so the store can
 link each fact to its source row.  Amounts are ``Decimal`` and keep the text the
 source wrote next to them: answers quote figures "as the source writes them",
@@ -12,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ingest.blocks import Row
+from db.blocks import Row
 
 # Document kinds
 SPECIAL_FUNDS = "special_funds"  # 重点专项预算绩效 compilation

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from assistant.citations import cite
-from ingest.reconcile import departments, documents, funds, indicators, totals
-from ingest.reconcile.common import INFO, RULES, SEVERITY_NAMES, DocumentSet, Finding
+from assistant.checks import departments, documents, funds, indicators, totals
+from assistant.checks.common import INFO, RULES, SEVERITY_NAMES, DocumentSet, Finding
+from db.citations import cite
 
 Check = Callable[[Session, DocumentSet], Iterable[Finding]]
 CHECKS: tuple[Check, ...] = (

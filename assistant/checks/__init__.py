@@ -8,7 +8,7 @@ Rules are stated in general terms — rounding precision, code hierarchy, what a
 indicator's name says it measures — never as a list of known cases.
 """
 
-from ingest.reconcile.common import RULES, Finding
-from ingest.reconcile.report import render_text, report_json, run_checks
+from assistant.checks.common import RULES, Finding
+from assistant.checks.report import render_text, report_json, run_checks
 
 __all__ = ["RULES", "Finding", "render_text", "report_json", "run_checks"]
