@@ -190,7 +190,8 @@ def test_cli_json_batch(assistant, tmp_path):
     objs = [json.loads(line) for line in out.splitlines()]
     assert [o["question"] for o in objs] == questions.split()
     for o in objs:
-        assert set(o) == {"question", "answer", "citations", "sql", "rows", "engine"}
+        assert set(o) == {"question", "answer", "citations", "sql", "rows", "engine", "restatement",
+                          "query", "unknown", "choices", "unverified"}
         assert o["engine"] == "rules" and o["sql"] and o["citations"]
         assert set(o["citations"][0]) == {"source", "line", "page", "sheet", "row", "text"}
         assert isinstance(o["citations"][0]["line"], int)
