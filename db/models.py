@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -59,6 +60,21 @@ class Document(Base):
     rows: Mapped[list[SourceRow]] = relationship(
         back_populates="document", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+class StoredFile(Base):
+    """The bytes of every ingested file, keyed by their SHA-256.
+
+    Kept in the store itself (not beside it) so that a PostgreSQL store carries
+    them too: the source viewer opens the original page a citation points at,
+    and earlier versions of a replaced document can be restored.
+    """
+
+    __tablename__ = "stored_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SourceRow(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,12 +32,13 @@ class FileFacts:
     fmt: str
     sha256: str
     size: int
+    data: bytes = field(default=b"", repr=False)
 
     @classmethod
     def of(cls, path: Path) -> FileFacts:
         data = path.read_bytes()
         return cls(path.name, path.suffix.lower().lstrip("."), hashlib.sha256(data).hexdigest(),
-                   len(data))
+                   len(data), data)
 
 
 def content_key(doc: r.DocumentRecords, facts: FileFacts) -> str:
@@ -235,6 +236,8 @@ def save_document(
     session: Session, facts: FileFacts, blocks: list[Block], doc: r.DocumentRecords
 ) -> m.Document:
     """Insert a document with all its rows and records; the caller commits or rolls back."""
+    if facts.data and session.get(m.StoredFile, facts.sha256) is None:
+        session.add(m.StoredFile(sha256=facts.sha256, size=facts.size, data=facts.data))
     document = m.Document(
         file_name=facts.name, fmt=facts.fmt, sha256=facts.sha256, size=facts.size,
         kind=doc.kind, title=doc.title, year=doc.year, unit=doc.unit,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 import db.store
 from db import models as m
+from db.originals import original_bytes
 from ingest.pipeline import ADDED, REPLACED, UNCHANGED, ingest_file
 from ingest.recognisers import dept_budget
 from ingest.recognisers.dispatch import recognise
@@ -218,7 +219,10 @@ def test_a_changed_file_replaces_the_earlier_version(store, samples, tmp_path):
         assert s.scalar(select(func.count(m.Document.id))) == 1
         texts = s.scalars(select(m.SourceRow.text).where(m.SourceRow.text.like("1\t%"))).all()
     assert texts == ["1\t社区组织经费保障\t101-重庆市綦江区人民政府万盛街道办事处\t9,876.5"]
-    assert table_counts(engine) == counts
+    # the earlier version's bytes stay stored (for restoring it); everything else is replaced
+    after = table_counts(engine)
+    assert after.pop("stored_files") == counts.pop("stored_files") + 1
+    assert after == counts
 
 
 def test_a_failed_replacement_leaves_the_earlier_version_intact(store, samples, tmp_path,
@@ -268,3 +272,13 @@ def test_bom_and_gb18030_exports_give_the_same_records(ingested, store, samples,
         rows = s.execute(select(m.SourceRow.line, m.SourceRow.text)).all()
     lines = text.split("\n")
     assert all(lines[line - 1] == row_text for line, row_text in rows)
+
+
+def test_the_original_bytes_are_kept_for_the_source_viewer(store, samples) -> None:
+    engine = store()
+    path = samples / DEPT_TXT
+    assert ingest_file(engine, path).status == "新增"
+    with Session(engine) as session:
+        doc_id = session.scalar(select(m.Document.id))
+        assert original_bytes(session, doc_id) == ("txt", path.read_bytes())
+        assert original_bytes(session, doc_id + 1) is None
