@@ -54,9 +54,9 @@ class Assistant:
         index = self.index
         with self._lock:
             if self._rules is None:
-                from assistant.rules import RuleEngine
+                from assistant.semantic.engine import SemanticEngine
 
-                self._rules = RuleEngine(self.engine, index)
+                self._rules = SemanticEngine(self.engine, index)
             return self._rules
 
     def _llm_engine(self):

@@ -196,6 +196,8 @@ class Indicator(Base):
     name: Mapped[str] = mapped_column(Text)
     nature: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(Text)
+    # the value as a number when it is one (95 of "≥ 95 %"), so SQL can compare targets
+    value_number: Mapped[Decimal | None] = mapped_column(AMOUNT)
     unit: Mapped[str] = mapped_column(String(64))
     weight: Mapped[Decimal | None] = mapped_column(AMOUNT)
     weight_text: Mapped[str] = mapped_column(String(32))

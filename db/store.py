@@ -159,7 +159,7 @@ class _Writer:
         self.session.add_all(
             m.Indicator(
                 form_id=stored.id, fund_id=fund_id, ordinal=i.ordinal, name=i.name,
-                nature=i.nature, value=i.value, unit=i.unit, weight=i.weight,
+                nature=i.nature, value=i.value, value_number=i.value_number, unit=i.unit, weight=i.weight,
                 weight_text=i.weight_text, is_core=i.is_core, core_text=i.core_text,
                 realigned=i.realigned, source_row_id=self.row_id(i.row),
             )

@@ -1,0 +1,295 @@
+"""Department-budget figures: which figure of which disclosure, year and comparison a question means.
+
+A question is about the department budget when it names a figure the
+disclosures state (a subject, a column, a table, a narrative item, or a
+colloquial term for one) or names a department that has a disclosure without
+speaking of funds.  In each asking clause the words that are not department,
+year or asking words name the figures: coordinated pieces (人员经费和日常公用经费)
+are separate figures, a piece followed by 里/中 narrows them (基本支出里…).  Each
+piece is matched against the figure keys of the store by shared wording; the
+words a match does not cover stay not understood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from assistant.semantic.parse.clause_info import ClauseInfo, read_clause, settle_scope
+from assistant.semantic.parse.state import CONTAINERS, State
+from assistant.semantic.query import (
+    FIGURE,
+    FIGURES,
+    NUMBER,
+    SUM,
+    TEXT,
+    Derived,
+    FigureIs,
+    FigureKey,
+    InDepartments,
+    Output,
+    Query,
+    Understanding,
+)
+from assistant.semantic.tagging import Token
+from assistant.wording import covered
+
+JOINERS = {"和", "与", "及", "以及", "、", "跟", "同"}
+# roles of cues that ask rather than name a figure
+ASKING = ("汇总", "极值", "名次", "派生", "形式", "请求", "类别", "年份", "追问", "分组", "基准", "全体",
+          "比较前", "比较后", "口径", "近年", "方向")
+MIN_COVER = 4  # at least one shared piece of two characters
+
+
+@dataclass
+class Piece:
+    """Words of a clause that name a figure, and whether they narrow the others (…里/…中)."""
+
+    tokens: list[Token] = field(default_factory=list)
+    narrows: bool = False
+
+    def text(self, terms: dict[str, str]) -> str:
+        return "".join(terms.get(t.text, t.text) for t in self.tokens)
+
+
+def figure_tokens(state: State) -> list[Token]:
+    """Tokens naming a department-budget figure that is not also an ordinary lexicon word."""
+    lexicon = state.model.lexicon
+    plain = {*lexicon.cues, *lexicon.measures, *lexicon.fillers, *lexicon.nouns}
+    return [t for t in state.tokens if (t.has("figure") or t.has("term")) and t.text not in plain
+            and not (t.has("dept") or t.has("fund") or t.has("group"))]
+
+
+def applies(state: State) -> bool:
+    """Whether the question is about department budgets rather than key special funds."""
+    if not state.model.budget_departments:
+        return bool(figure_tokens(state)) and not any(m.kind == "fund" for m in state.mentions)
+    funds_said = any(m.kind == "fund" for m in state.mentions) or any(
+        t.get("noun") == "fund" for t in state.tokens)
+    if figure_tokens(state):
+        return not any(m.kind == "fund" for m in state.mentions)
+    disclosed = any(m.kind == "dept" and set(m.ids) & set(state.model.budget_departments)
+                    for m in state.mentions)
+    return disclosed and not funds_said
+
+
+def parts(state: State, base: Query, focus: Query | None, result: Understanding) -> list[Query]:
+    depts = _departments(state)
+    if state.refusal:
+        return []
+    queries: list[Query] = []
+    previous: ClauseInfo | None = None
+    for clause in state.clauses():
+        if not state.asked(clause):
+            continue
+        info = read_clause(state, clause)
+        settle_scope(state, info, previous)
+        found = _clause_parts(state, info, base, depts, queries)
+        unknown = [t.text for t in state.unused_content() if t.clause == clause]
+        if unknown:
+            result.unanswered.append(("".join(t.text for t in state.clause_tokens(clause)
+                                              if not t.has("punct")), unknown))
+        else:
+            queries.extend(found)
+        previous = info
+    del focus
+    return queries
+
+
+def _departments(state: State) -> tuple[int, ...]:
+    """The departments whose disclosures answer: those named, else the only one held."""
+    held = state.model.budget_departments
+    named = [d for m in state.mentions if m.kind == "dept" for d in sorted(m.ids)]
+    for dept in named:
+        if dept not in held:
+            have = "、".join(state.model.department_label(d) for d in sorted(held)) or "没有任何部门"
+            state.refusal = (f"无法回答：库中没有{state.model.department_label(dept)}的部门预算公开"
+                             f"（部门预算只有：{have}），不能用别的数代替。")
+            return ()
+    if named:
+        return tuple(dict.fromkeys(named))
+    return tuple(sorted(held))
+
+
+def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int, ...],
+                  done: list[Query]) -> list[Query]:
+    years = _years(state, info, base)
+    pieces = _pieces(state, info)
+    terms = {alias: target for alias, target in state.model.lexicon.terms}
+    narrowing = "".join(p.text(terms) for p in pieces if p.narrows) + _background(state, info, terms)
+    targets = [p for p in pieces if not p.narrows]
+    if not targets and done and pieces:  # 基本支出里安排了多少: the last figure, narrowed
+        last = next(f for f in done[-1].filters if isinstance(f, FigureIs))
+        narrowing += last.context + last.display
+        targets = pieces
+    elif not targets:
+        targets = pieces
+    filters_base = (InDepartments(depts, tuple(state.model.department_label(d) for d in depts)),)
+    out: list[Query] = []
+    for piece in targets:
+        keys = _match(state, piece, narrowing, terms)
+        if keys:
+            for narrower in (p for p in pieces if p.narrows):
+                _mark_covered(narrower, keys, terms, state.model.lexicon.tables)
+            figure = FigureIs(tuple(keys), piece.text(terms), narrowing)
+            out.append(replace(base, over=FIGURES, filters=(*filters_base, figure),
+                               outputs=(Output(FIGURE),), years=years, year=years[-1], shape=NUMBER))
+    _asking_words(info)
+    if not out and done:
+        out = [_again(done, info, years)]
+    if "share" in info.derived and out:
+        wholes = [p for p in pieces if p.narrows] or _background_pieces(state, info)[-1:]
+        whole_keys = _match(state, wholes[0], "", terms) if wholes else []
+        if whole_keys:
+            whole = replace(out[0], filters=(*filters_base, FigureIs(tuple(whole_keys), wholes[0].text(terms))))
+            out = [replace(q, derived=Derived("share", other=whole)) for q in out]
+    if SUM in info.aggs and len(out) > 1:
+        out.append(_sum_of(out))
+    if "change" in info.derived or (base.derived is not None and base.derived.kind == "change"):
+        base_year = base.derived.base_year if base.derived else None
+        out = [replace(q, derived=Derived("change", base_year=base_year)) for q in out]
+    return out
+
+
+def _again(done: list[Query], info: ClauseInfo, years: tuple[int, ...]) -> Query:
+    """A clause that names no figure asks again about the last one (该项/它 …, 合计多少, 涨了多少)."""
+    last = done[-1]
+    if SUM in info.aggs:
+        return _sum_of([q for q in done if q.year == last.year and not q.derived])
+    if "subject" in (n for n, _ in info.nouns):
+        return replace(last, outputs=(Output("subjects"),), shape=TEXT)
+    return replace(last, years=years, year=years[-1])
+
+
+def _sum_of(parts: list[Query]) -> Query:
+    """The total of the figures of earlier parts: each keeps its own keys, one figure each (a figure
+    asked twice is counted once)."""
+    by_keys = {f.keys: f for q in parts for f in q.filters if isinstance(f, FigureIs)}
+    # a figure asked in general before its parts were asked one by one is not added again
+    figures_asked = tuple(f for f in by_keys.values()
+                          if not set(f.keys) >= {k for g in by_keys.values() if g is not f for k in g.keys})
+    figures_asked = figures_asked or tuple(by_keys.values())
+    return replace(parts[0], filters=(*parts[0].filters[:1], *figures_asked), outputs=(Output(FIGURE, SUM),))
+
+
+def _years(state: State, info: ClauseInfo, base: Query) -> tuple[int, ...]:
+    own = [y for y, clause in state.clause_years if clause == info.clause]
+    return tuple(own) if own else (base.years or ((base.year,) if base.year else ()))
+
+
+def _asking_words(info: ClauseInfo) -> None:
+    info.use(*info.aggs.values(), *info.shapes.values(), *info.derived.values(), info.followup,
+             info.measures.get("amount"), *(t for n, t in info.nouns if n == "subject"))
+
+
+def _pieces(state: State, info: ClauseInfo) -> list[Piece]:
+    """The clause's figure words, split at 和/与/、 and marked when followed by 里/中."""
+    pieces: list[Piece] = [Piece()]
+    for token in state.clause_tokens(info.clause):
+        if token.used and not token.has("figure"):
+            continue
+        if token.text in JOINERS:
+            pieces.append(Piece())
+        elif token.text in CONTAINERS:
+            pieces[-1].narrows = True
+            token.used = True
+            pieces.append(Piece())
+        elif _names_figure(token):
+            pieces[-1].tokens.append(token)
+    pieces = [p for p in pieces if any(not t.has("filler") or t.has("figure") for t in p.tokens)]
+    return _shared_qualifier(pieces)
+
+
+def _shared_qualifier(pieces: list[Piece]) -> list[Piece]:
+    """50205委托业务费基本、项目: in a coordination the first conjunct's leading words qualify every
+    conjunct; only its last word is a conjunct itself."""
+    targets = [p for p in pieces if not p.narrows]
+    if len(targets) < 2:
+        return pieces
+    first = targets[0]
+    content = [t for t in first.tokens if not (t.has("filler") and len(t.senses) == 1)]
+    if len(content) < 2:
+        return pieces
+    last = content[-1]
+    qualifier = Piece([t for t in first.tokens if t is not last], narrows=True)
+    first.tokens = [last]
+    return [qualifier, *pieces]
+
+
+def _names_figure(token: Token) -> bool:
+    if token.has("punct") or token.has("dept") or token.has("year"):
+        return False
+    if any(token.cue(role) is not None for role in ASKING):
+        return False
+    if token.has("figure"):
+        return True
+    return not (token.has("measure") or token.get("noun") == "subject")
+
+
+def _background_pieces(state: State, info: ClauseInfo) -> list[Piece]:
+    """Figure words of the background clauses before this one, nearest last."""
+    pieces = []
+    for clause in state.clauses():
+        if clause < info.clause and not state.asked(clause):
+            piece = Piece([t for t in state.clause_tokens(clause) if _names_figure(t) and not t.has("filler")])
+            if piece.tokens:
+                pieces.append(piece)
+    return pieces
+
+
+def _background(state: State, info: ClauseInfo, terms: dict[str, str]) -> str:
+    """Figure words of background clauses before this one narrow it (…50205委托业务费，基本支出…)."""
+    words = []
+    for clause in state.clauses():
+        if clause >= info.clause or state.asked(clause):
+            continue
+        for token in state.clause_tokens(clause):
+            if _names_figure(token) and not token.has("filler"):
+                words.append(terms.get(token.text, token.text))
+                token.used = True
+    return "".join(words)
+
+
+def _match(state: State, piece: Piece, narrowing: str, terms: dict[str, str]) -> list[FigureKey]:
+    """The figure keys whose wording covers the piece best (ties kept); marks the words covered.
+
+    A key's own labels (subject, code, column, narrative item) count twice as much as the words
+    for its table, so "人员经费" picks the 人员经费 column, not every line of the table that has it.
+    Filler words only help when the content words alone match nothing ("实际用了几辆车").
+    """
+    content = Piece([t for t in piece.tokens if not (t.has("filler") and len(t.senses) == 1)])
+    for text in (content.text(terms), piece.text(terms)):
+        keys = _best_keys(state, text, narrowing)
+        if keys:
+            _mark_covered(piece, keys, terms, state.model.lexicon.tables)
+            return keys
+    return []
+
+
+def _best_keys(state: State, text: str, narrowing: str) -> list[FigureKey]:
+    if not text:
+        return []
+    tables = state.model.lexicon.tables
+    scored = []
+    for key in state.model.figure_keys:
+        own, table = key.words(), key.table_words(tables)
+        mine = covered(text, *own)
+        extra = max(0, covered(text, *table) - mine)  # the table's words count where the key's own do not
+        if mine + extra < MIN_COVER:
+            continue
+        scored.append((2 * mine + extra + covered(narrowing, *own, *table), key))
+    if not scored:
+        return []
+    best = max(score for score, _ in scored)
+    return [key for score, key in scored if score == best]
+
+
+def _mark_covered(piece: Piece, keys: list[FigureKey], terms: dict[str, str], tables: dict) -> None:
+    """Words of the piece the chosen keys' wording covers are understood; a word of one or two
+    characters counts when all its characters occur there (辆车 in 实际使用车辆)."""
+    wording = "".join(w for k in keys for w in (*k.words(), *k.table_words(tables)))
+    for token in piece.tokens:
+        shown = terms.get(token.text, token.text)
+        whole = covered(shown, wording) >= len(shown) ** 2
+        short = len(shown) <= 2 and all(ch in wording for ch in shown)
+        if token.has("filler") or token.has("figure") or whole or short:
+            token.used = True

@@ -1,0 +1,173 @@
+"""Saying department-budget figures: the figure asked for each department and year, its change,
+its share of a whole, or the total of several.
+
+The same subject can stand in several tables with different amounts (住房公积金
+by function and by government economic classification).  The figure given is
+the one of a total column or total row of the table ranked first in
+``tables.tsv``; the other amounts are said beside it with their tables.  A
+prior-year figure the disclosure only implies ("比2023年减少4万元") is said as
+derived, with the sentence it comes from cited.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from assistant.answer import Column
+from assistant.format import amount, computed, percent, places
+from assistant.semantic.execute import PartResult
+from assistant.semantic.figure_choice import choose
+from assistant.semantic.model import SemanticModel
+from assistant.semantic.query import SUM, FigureIs
+from assistant.semantic.respond.draft import Draft
+
+COLUMNS = [Column("department_short", "部门"), Column("year", "年度"), Column("label", "数字"),
+           Column("amount", "金额", "万元", True), Column("where", "出处")]
+
+
+def figures(result: PartResult, draft: Draft, model: SemanticModel) -> None:
+    query = result.query
+    shown = next((f.display for f in query.filters if isinstance(f, FigureIs)), "")
+    if any(o.measure == "subjects" for o in query.outputs):
+        _subjects(result, draft, model, shown)
+        return
+    chosen = choose(result, model.lexicon)
+    if not chosen:
+        draft.say(f"部门预算中没有找到“{shown}”的数。")
+        return
+    if any(o.agg == SUM for o in query.outputs):
+        _total(result, draft, "以上各项", model)
+        return
+    derived = query.derived
+    for (dept, year), row in sorted(chosen.items()):
+        if derived is not None and derived.base_year and year == derived.base_year:
+            continue
+        draft.say(f"{model.department_label(dept)}{year}年{shown}：{row['amount_text']}万元"
+                  f"（{where(row)}）{_others(result, row, model)}。")
+        draft.cite(row["source_row_id"])
+        if derived is not None and derived.kind == "change":
+            _change(result, draft, chosen, dept, year, model)
+        if derived is not None and derived.kind == "share" and result.other is not None:
+            _share(result, draft, row, dept, year, model)
+    _implied_years(result, draft, chosen, shown, model)
+    _change_between_years(result, draft, chosen, model)
+    draft.table([{**r, "department_short": model.department_label(d), "label": label(r), "where": where(r)}
+                 for (d, _), r in sorted(chosen.items())], COLUMNS)
+
+
+def label(row: dict[str, Any]) -> str:
+    if row.get("kind") == "fact" or "topic" in row:
+        return row["item"]
+    return f"{row['code'] + ' ' if row.get('code') else ''}{row['subject']}（{row['column']}）"
+
+
+def where(row: dict[str, Any]) -> str:
+    if row.get("kind") == "fact" or "topic" in row:
+        return f"说明“{row['topic']}”部分"
+    return f"表{row['table_no']} {row['table_title']}，{row['subject']}，{row['column']}"
+
+
+def _others(result: PartResult, chosen: dict[str, Any], model: SemanticModel) -> str:
+    """Other amounts the disclosure gives for the same thing in other tables, when they differ."""
+    seen = []
+    for row in result.lines:
+        if (row["department_id"], row["year"]) != (chosen["department_id"], chosen["year"]):
+            continue
+        same = row["subject"] == chosen.get("subject") or row["subject"] == chosen.get("item")
+        if same and row["amount"] != chosen["amount"] and row["table_no"] != chosen.get("table_no"):
+            seen.append(f"表{row['table_no']}（{row['table_title']}，{row['column']}）为{row['amount_text']}万元")
+    del model
+    return "；另：" + "；".join(dict.fromkeys(seen)) if seen else ""
+
+
+def _change(result: PartResult, draft: Draft, chosen: dict, dept: int, year: int, model: SemanticModel) -> None:
+    """比上年 / 比2023年: stated in the narrative, or the difference of the two years' figures."""
+    base = result.query.derived.base_year or year - 1
+    earlier = chosen.get((dept, base))
+    current = chosen[(dept, year)]
+    if earlier is not None:
+        gap = Decimal(current["amount"]) - Decimal(earlier["amount"])
+        way = "增加" if gap > 0 else ("减少" if gap < 0 else "持平")
+        draft.say(f"{base}年为{earlier['amount_text']}万元，{way}"
+                  f"{computed(abs(gap), [current['amount_text'], earlier['amount_text']])}万元"
+                  f"（{percent(abs(gap), Decimal(earlier['amount']), 2)}）。")
+        draft.cite(earlier["source_row_id"])
+        return
+    stated = [f for f in result.facts if f["department_id"] == dept and f["change"] and f["year"] == year]
+    if stated:
+        fact = stated[0]
+        change = fact["change"] if fact["change"] == "持平" else f"{fact['change']}{fact['change_text']}万元"
+        draft.say(f"比{fact['base_year']}年{change}（部门预算说明所述）。")
+        draft.cite(fact["source_row_id"])
+        return
+    draft.say(f"库中没有{base}年的这个数，无法计算增减。")
+    del model
+
+
+def _change_between_years(result: PartResult, draft: Draft, chosen: dict, model: SemanticModel) -> None:
+    """Two years asked together (23年和今年各多少): their difference, when both exist."""
+    years = sorted(result.query.years)
+    if len(years) != 2 or result.query.derived is not None:
+        return
+    for dept in {d for d, _ in chosen}:
+        a, b = chosen.get((dept, years[0])), chosen.get((dept, years[1]))
+        if a and b:
+            gap = Decimal(b["amount"]) - Decimal(a["amount"])
+            way = "增加" if gap >= 0 else "减少"
+            draft.say(f"{years[1]}年比{years[0]}年{way}{computed(abs(gap), [a['amount_text'], b['amount_text']])}万元。")
+    del model
+
+
+def _implied_years(result: PartResult, draft: Draft, chosen: dict, shown: str, model: SemanticModel) -> None:
+    """A year asked that no table gives, but a narrative sentence implies (比2023年减少4万元)."""
+    asked = set(result.query.years or ())
+    for fact in result.facts:
+        base, dept = fact["base_year"], fact["department_id"]
+        if base not in asked or (dept, base) in chosen or fact["amount"] is None or not fact["change"]:
+            continue
+        gap = Decimal(fact["change_amount"] or 0)
+        earlier = {"增加": fact["amount"] - gap, "减少": fact["amount"] + gap}.get(fact["change"], fact["amount"])
+        text = computed(Decimal(earlier), [fact["amount_text"], fact["change_text"] or "0"])
+        change = fact["change"] if fact["change"] == "持平" else f"{fact['change']}{fact['change_text']}万元"
+        draft.say(f"{model.department_label(dept)}{base}年{shown}：{text}万元（原文没有直接列出，"
+                  f"由“{fact['year']}年{fact['amount_text']}万元，比{base}年{change}”推算）。")
+        draft.cite(fact["source_row_id"])
+        chosen[(dept, base)] = dict(fact, kind="fact", amount=earlier, amount_text=text, year=base)
+
+
+def _share(result: PartResult, draft: Draft, row: dict, dept: int, year: int, model: SemanticModel) -> None:
+    whole = choose(result.other, model.lexicon).get((dept, year))
+    if whole is None or not whole["amount"]:
+        draft.say("没有找到作为分母的合计数，无法计算比例。")
+        return
+    digits = result.query.decimals if result.query.decimals is not None else 2
+    draft.say(f"占{label(whole)} {whole['amount_text']}万元的{percent(row['amount'], whole['amount'], digits)}"
+              f"（{row['amount_text']} ÷ {whole['amount_text']}）。")
+    draft.cite(whole["source_row_id"])
+
+
+def _total(result: PartResult, draft: Draft, shown: str, model: SemanticModel) -> None:
+    """The sum of several figures, as SQL added the chosen rows."""
+    rows = result.rows
+    if not rows or result.totals.get("sum") is None:
+        draft.say("没有找到要相加的数。")
+        return
+    texts = [r["amount_text"] for r in rows]
+    total = amount(result.totals["sum"], max(places(t) for t in texts))
+    dept = model.department_label(rows[0]["department_id"])
+    draft.say(f"{dept}{shown}合计{total}万元（{' + '.join(texts)}）。")
+    draft.cite(*(r["source_row_id"] for r in rows))
+
+
+def _subjects(result: PartResult, draft: Draft, model: SemanticModel, shown: str) -> None:
+    """用在什么科目: the subjects listed in the tables of the figure asked."""
+    coded = [r for r in result.lines if r["code"]]
+    if not coded:
+        draft.say(f"“{shown}”所在的表中没有列出科目。")
+        return
+    names = "、".join(dict.fromkeys(f"{r['subject']}（{r['code']}）" for r in coded))
+    draft.say(f"{shown}用于：{names}。")
+    draft.cite(*(r["source_row_id"] for r in coded))
+    del model
