@@ -8,6 +8,7 @@ so no state is shared between sessions.
 
 from __future__ import annotations
 
+import logging
 import os
 from threading import Lock
 
@@ -16,6 +17,8 @@ from sqlalchemy import Engine
 from assistant.answer import Answer
 from assistant.conversation import Conversation
 from db.engine import make_engine
+
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -81,6 +84,11 @@ class Assistant:
         if not question:
             return Answer(question=question, text="请输入问题。", understood=False)
         engine = self._llm_engine() if self.mode == "llm" else self._rule_engine()
-        answer = engine.ask(question, conversation)
+        try:
+            answer = engine.ask(question, conversation)
+        except Exception:  # one question's failure must not take the page or a batch down
+            log.exception("回答失败：%s", question[:200])
+            answer = Answer(question=question, understood=False,
+                            text="抱歉，回答这个问题时程序出错了，无法给出答案；错误已记入日志。请换个说法再问。")
         conversation.history.append((question, answer.text))
         return answer

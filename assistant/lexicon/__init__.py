@@ -125,6 +125,8 @@ class Lexicon:
         }
         self.fillers = {normalise(r[0]) for r in rows("fillers.tsv")}
         self.name_tails = tuple(r[0] for r in rows("name_tails.tsv"))
+        self.ignorable_classes = {r[0] for r in rows("word_classes.tsv")}
+        self.negations = {r[0] for r in rows("negations.tsv")}
         self.total_words = {normalise(r[0]) for r in rows("totals.tsv")}
         self.tables = {int(no): Table(int(no), name, tuple(normalise(w) for w in words.split("|")), int(rank))
                        for no, name, words, rank in rows("tables.tsv")}
@@ -136,6 +138,11 @@ class Lexicon:
         self.longest_word = max(
             len(w) for w in [*self.cues, *self.measures, *self.nouns, *self.groups, *self.units]
         )
+
+    def ignorable(self, word: str, word_class: str) -> bool:
+        """Whether a word the lexicon does not know only says how something is asked (a verb such as
+        找 or 写, an adverb such as 进一步), so leaving it out cannot change the figure."""
+        return word_class in self.ignorable_classes and not any(ch in word for ch in self.negations)
 
     def words_at(self, text: str, start: int) -> list[str]:
         """Lexicon words (cues, measures, nouns, groups) that begin at ``start``, longest first."""

@@ -21,7 +21,7 @@ from assistant.semantic.query import Understanding
 from assistant.semantic.respond import respond
 from assistant.semantic.respond.draft import Draft
 from assistant.semantic.restate import restate
-from assistant.sqlrun import Runner
+from assistant.semantic.sqlrun import Runner
 from db import models as m
 from db.citations import cite
 

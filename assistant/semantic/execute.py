@@ -33,8 +33,8 @@ from assistant.semantic.query import (
     HasIndicator,
     Query,
 )
-from assistant.sqlrun import Runner
-from assistant.wording import covered
+from assistant.semantic.sqlrun import Runner
+from assistant.semantic.wording import covered
 from db import models as m
 
 # a description's best match must be clearly relevant: either signal well above what unrelated

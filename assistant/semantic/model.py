@@ -139,6 +139,8 @@ class SemanticModel:
             for spelling in {d.name} | spellings[d.id]:
                 dept.names |= {normalise(spelling), normalise(short_name(spelling, shared, tails)),
                                normalise(short_name(spelling, shared, ()))}
+            # 住房城乡建设局 for 住房和城乡建设局: the joining 和 is often left out
+            dept.names |= {n.replace("和", "") for n in dept.names if "和" in n and len(n) > 4}
             self.departments[d.id] = dept
         for alias, target in self.lexicon.department_aliases:
             for dept in self.departments.values():

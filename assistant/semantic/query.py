@@ -105,7 +105,26 @@ class NameHas:
     word: str
 
     def phrase(self) -> str:
-        return f"名称含“{self.word}”的专项"
+        return f"名称含“{self.word}”"
+
+
+@dataclass(frozen=True)
+class ContactIs:
+    """Funds whose form gives this contact person or phone number."""
+
+    contact: str = ""
+    phone: str = ""
+
+    def phrase(self) -> str:
+        return f"联系人为{self.contact}" if self.contact else f"联系电话为{self.phone}"
+
+
+@dataclass(frozen=True)
+class BasesDiffer:
+    """Funds whose catalog figure and form figure disagree (beyond the rounding of the coarser)."""
+
+    def phrase(self) -> str:
+        return "目录与绩效目标表金额不一致的专项"
 
 
 @dataclass(frozen=True)
@@ -202,7 +221,8 @@ class FigureIs:
         return self.display
 
 
-Filter = InDepartments | InGroup | FundIs | NameHas | AmountIs | HasIndicator | Describes | FigureIs
+Filter = (InDepartments | InGroup | FundIs | NameHas | ContactIs | BasesDiffer | AmountIs | HasIndicator | Describes
+          | FigureIs)
 
 
 @dataclass(frozen=True)
@@ -269,7 +289,7 @@ class Derived:
     def phrase(self) -> str:
         if self.kind == "change":
             return f"与{self.base_year}年相比的增减" if self.base_year else "增减"
-        return {"share": "所占比例", "multiple": "倍数", "difference": "差额"}[self.kind]
+        return {"share": "所占比例", "multiple": "倍数", "difference": "差额", "spread": "相差多少"}[self.kind]
 
 
 @dataclass(frozen=True)

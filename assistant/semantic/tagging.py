@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 import jieba
+from jieba import posseg
 
 from assistant.lexicon import QUOTES, Lexicon, normalise_question
 from assistant.semantic.model import SemanticModel, core_name
@@ -37,7 +38,7 @@ FUZZY_MIN_COVER = 0.5
 @dataclass(frozen=True)
 class Sense:
     """One thing a token can be: ``kind`` (dept, group, fund, indicator, indicator_word, contact,
-    phone, figure, term, number, year, cue, measure, noun, filler, punct, unknown) and its value."""
+    phone, figure, term, number, year, unit, cue, measure, noun, filler, punct, unknown) and its value."""
 
     kind: str
     value: Any
@@ -71,6 +72,11 @@ class Token:
     def cue_values(self, role: str) -> set[str]:
         """Every value this token's cues of the given role have (a word can be both ways)."""
         return {s.value.value for s in self.senses if s.kind == "cue" and s.value.role == role}
+
+    @property
+    def not_understood(self) -> bool:
+        """A word no name or lexicon entry covers and that is not merely a way of asking."""
+        return self.has("unknown") and not self.has("filler")
 
     @property
     def is_entity(self) -> bool:
@@ -237,6 +243,11 @@ class Tagger:
         if number is not None:
             kind = "year" if number.unit is not None and number.unit.kind == "year" else "number"
             options.append((number.end, (Sense(kind, number),)))
+        for size in range(min(4, len(text) - i), 0, -1):  # 多少户 / 几场: a unit said without a number
+            unit = self.lexicon.units.get(text[i : i + size])
+            if unit is not None and unit.kind == "other":
+                options.append((i + size, (Sense("unit", unit),)))
+                break
         for word in self.lexicon.words_at(text, i)[:1]:
             options.append((i + len(word), lexicon_senses(self.lexicon, word)))
         for size in range(min(self.longest_filler, len(text) - i), 0, -1):
@@ -256,9 +267,15 @@ class Tagger:
         """Characters nothing claimed, cut into words: each a filler or a word not understood."""
         out = []
         pos = start
-        for word in jieba.lcut(text[start:end]):
-            kind = "filler" if word in self.lexicon.fillers else "unknown"
-            out.append(Token(pos, pos + len(word), word, (Sense(kind, word),)))
+        for pair in posseg.lcut(text[start:end]):
+            word = pair.word
+            if word in self.lexicon.fillers:
+                senses: tuple[Sense, ...] = (Sense("filler", word),)
+            elif self.lexicon.ignorable(word, pair.flag):
+                senses = (Sense("filler", word), Sense("unknown", word))  # a way of asking, not a figure
+            else:
+                senses = (Sense("unknown", word),)
+            out.append(Token(pos, pos + len(word), word, senses))
             pos += len(word)
         return out
 

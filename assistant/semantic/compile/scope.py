@@ -8,12 +8,16 @@ the other way round), so a fund missing on one side still counts.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select, true
 
 from assistant.semantic.query import (
     FORM,
     AmountIs,
+    BasesDiffer,
     Bound,
+    ContactIs,
     Describes,
     FigureIs,
     Filter,
@@ -27,6 +31,7 @@ from assistant.semantic.query import (
 from db import models as m
 from db.records import PROGRAM_KEY, SPECIAL_FUNDS
 
+DIFFERENCE = Decimal("0.05")  # catalog figures are written to 0.1: smaller gaps are rounding
 COMPARE = {">": "__gt__", ">=": "__ge__", "<": "__lt__", "<=": "__le__", "=": "__eq__"}
 
 
@@ -87,6 +92,12 @@ def condition(f: Filter, basis: str) -> ColumnElement[bool]:
         return m.Fund.id.in_(f.ids) if f.ids else false()
     if isinstance(f, NameHas):
         return m.Fund.name.contains(f.word, autoescape=True)
+    if isinstance(f, ContactIs):
+        column = m.FundForm.contact if f.contact else m.FundForm.phone
+        return m.Fund.id.in_(select(m.FundForm.fund_id).where(column == (f.contact or f.phone)))
+    if isinstance(f, BasesDiffer):
+        return and_(m.Fund.catalog_amount.is_not(None), m.Fund.table_amount.is_not(None),
+                    func.abs(m.Fund.catalog_amount - m.Fund.table_amount) > DIFFERENCE)
     if isinstance(f, AmountIs):
         return compare(amount(basis), f.bound)
     if isinstance(f, HasIndicator):

@@ -188,4 +188,8 @@ def _indicators(query: Query) -> Compiled:
     else:
         rows = rows.order_by(scope.c.seq, m.Indicator.ordinal)
     out.statements["rows"] = rows
+    if any(o.agg == CNT for o in query.outputs):
+        counted = rows.order_by(None).limit(None).offset(None).subquery("counted")
+        out.statements["totals"] = select(func.count().label("count"),
+                                          func.count(func.distinct(counted.c.fund_id)).label("funds"))
     return out

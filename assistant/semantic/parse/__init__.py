@@ -20,7 +20,7 @@ from assistant.semantic.parse.frames import (
     department_frame,
     exclusion_filters,
     fund_frame,
-    fund_indicators_frame,
+    indicators_frame,
     indicator_ranking_frame,
 )
 from assistant.semantic.parse.meaning import describes
@@ -36,7 +36,7 @@ from assistant.semantic.query import (
 )
 from assistant.semantic.tagging import Tagger
 
-FRAMES = (attribute_frame, fund_indicators_frame, indicator_ranking_frame, department_frame)
+FRAMES = (attribute_frame, indicators_frame, indicator_ranking_frame, department_frame)
 
 
 def parse(question: str, tagger: Tagger, model: SemanticModel, focus: Query | None = None) -> Understanding:
@@ -139,6 +139,9 @@ def _follow(base: Query, parts: list[Query], info: ClauseInfo, focus: Query | No
     own = any(m.clause == info.clause for m in info.mentions)
     if previous is not None and _finds_one_fund(previous) and not own:
         return replace(base, filters=(FundIs((), (), ref=True),))
+    core = info.core is not None or (info.indicator is not None and info.indicator.core)
+    if previous is not None and previous.over == "indicators" and not own and core:
+        return replace(base, over="indicators", filters=previous.filters)
     if previous is None and focus is not None and info.followup is not None and not info.mentions:
         return replace(focus, outputs=(), order=None, derived=None)
     return base

@@ -89,7 +89,20 @@ def read_clause(state: State, clause: int) -> ClauseInfo:
                     info.asked_noun = pointed[1].get("noun")
     if info.asked_noun is None:
         info.asked_noun = _counted_noun(state, tokens)
+    if info.asked_noun is None and ("list" in info.shapes or "which" in info.shapes):
+        info.asked_noun = _head_noun(state, clause)
     return info
+
+
+def _head_noun(state: State, clause: int) -> str | None:
+    """…的重点专项有哪些 / …的专项，哪些把…: the noun the question word stands after — the last
+    object noun of the clause before it, else of the clause before."""
+    for c in (clause, clause - 1):
+        nouns = [t.get("noun") for t in state.clause_tokens(c)
+                 if t.get("noun") and not (t.has("dept") or t.has("fund"))]
+        if nouns:
+            return nouns[-1]
+    return None
 
 
 def _cues(info: ClauseInfo, token: Token) -> None:

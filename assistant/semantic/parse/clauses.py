@@ -36,7 +36,7 @@ def drop_unclear_background(state: State) -> None:
     """Background clauses with words not understood are set aside with all they contributed."""
     for clause, kind in state.clause_kind.items():
         tokens = state.clause_tokens(clause)
-        if kind == ASK or not any(t.has("unknown") and not t.used for t in tokens):
+        if kind == ASK or not any(t.not_understood and not t.used for t in tokens):
             continue
         state.dropped.append("".join(t.text for t in tokens if not t.has("punct")))
         for token in tokens:

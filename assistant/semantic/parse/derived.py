@@ -60,16 +60,20 @@ def _share(state: State, info: ClauseInfo, query: Query) -> Query:
     named = _operands(info)
     if not named:
         return query
-    part = min(named, key=lambda m: (SPECIFIC[m.kind], -m.index))
-    after = [m for m in named if m.index > _index(state, token) and m is not part]
-    containers = [m for m in named if m is not part and _contains(m, part, state)]
+    at = _index(state, token)
+    before = [m for m in named if m.index < at and m.kind in SPECIFIC] or named
+    kind = min((m.kind for m in before), key=SPECIFIC.get)
+    parts = [m for m in before if m.kind == kind]  # 卫健、城管、农林三家 are one part together
+    part = parts[0]
+    after = [m for m in named if m.index > at and m not in parts]
+    containers = [m for m in named if m not in parts and _contains(m, part, state)]
     whole_mentions = after or containers
     info.use(*info.derived.values(), *info.shapes.values(),
              info.measures.get(AMOUNT), *(t for n, t in info.nouns if n == "fund"))
     for t in state.tokens:
         if t.cue("全体") and t.clause == info.clause:
             t.used = True
-    part_query = _total_of(state, query, [part])
+    part_query = _total_of(state, query, parts)
     whole = _total_of(state, query, whole_mentions)
     return replace(part_query, derived=Derived("share", other=whole), shape=NUMBER)
 

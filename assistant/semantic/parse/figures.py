@@ -31,7 +31,7 @@ from assistant.semantic.query import (
     Understanding,
 )
 from assistant.semantic.tagging import Token
-from assistant.wording import covered
+from assistant.semantic.wording import covered
 
 JOINERS = {"和", "与", "及", "以及", "、", "跟", "同"}
 # roles of cues that ask rather than name a figure
@@ -190,13 +190,23 @@ def _pieces(state: State, info: ClauseInfo) -> list[Piece]:
         if token.text in JOINERS:
             pieces.append(Piece())
         elif token.text in CONTAINERS:
-            pieces[-1].narrows = True
             token.used = True
+            pieces.extend(_split_container(pieces.pop()))
             pieces.append(Piece())
         elif _names_figure(token):
             pieces[-1].tokens.append(token)
     pieces = [p for p in pieces if any(not t.has("filler") or t.has("figure") for t in p.tokens)]
     return _shared_qualifier(pieces)
+
+
+def _split_container(piece: Piece) -> list[Piece]:
+    """…一般公共服务支出在全部支出预算中: 中 makes only the figure right before it the whole; the
+    figure words before that stay a figure asked about."""
+    named = [i for i, t in enumerate(piece.tokens) if t.has("figure") or t.has("term")]
+    if len(named) < 2:
+        return [Piece(piece.tokens, narrows=True)]
+    cut = named[-1]
+    return [Piece(piece.tokens[:cut]), Piece(piece.tokens[cut:], narrows=True)]
 
 
 def _shared_qualifier(pieces: list[Piece]) -> list[Piece]:

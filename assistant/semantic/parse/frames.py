@@ -32,11 +32,13 @@ from assistant.semantic.query import (
     WHICH,
     YESNO,
     AmountIs,
+    ContactIs,
     Filter,
     FundIs,
     HasIndicator,
     InDepartments,
     InGroup,
+    NameHas,
     Order,
     Output,
     Query,
@@ -60,6 +62,9 @@ def scope_filters(state: State, mentions: list | None = None) -> tuple[Filter, .
     if funds:
         ids = tuple(dict.fromkeys(f for m in funds for f in sorted(m.ids)))
         out.append(FundIs(ids, tuple(state.model.funds[f].name for f in ids)))
+    out.extend(NameHas(m.word) for m in mentions if m.kind == "name")
+    out.extend(ContactIs(contact=m.word) for m in mentions if m.kind == "contact")
+    out.extend(ContactIs(phone=m.word) for m in mentions if m.kind == "phone")
     return tuple(out)
 
 
@@ -80,35 +85,59 @@ def clause_filters(state: State, info: ClauseInfo) -> tuple[Filter, ...]:
 # ----- the frames --------------------------------------------------------------------------
 
 def attribute_frame(state: State, info: ClauseInfo, base: Query) -> Query | None:
-    """联系人、电话、项目概况、主管部门、名称、绩效目标表 of named funds."""
+    """联系人、电话、项目概况、主管部门、名称、绩效目标表 of named funds, or whose a phone or a
+    contact is (then the fund, its department and the contact are said)."""
     asked = [m for m in info.measures if m in FUND_ATTRIBUTES]
-    if not asked or not (named_funds(info) or _refers_back(info, base)):
+    by_contact = any(m.kind in ("contact", "phone") for m in info.mentions)
+    if by_contact and not asked:
+        asked = ["department", "contact", "phone"]
+    if not asked or not (named_funds(info) or _refers_back(info, base) or by_contact):
         return None
-    info.use(*(info.measures[m] for m in asked), *info.shapes.values(), info.followup)
+    info.use(*(info.measures.get(m) for m in asked), *info.shapes.values(), info.followup)
     return replace(base, over=FUNDS, outputs=tuple(Output(m) for m in asked), shape=TEXT)
 
 
-def fund_indicators_frame(state: State, info: ClauseInfo, base: Query) -> Query | None:
-    """The indicators of one fund: its core indicators, or the value and weight of some."""
-    funds = named_funds(info)
-    if not (len(funds) == 1 or _refers_back(info, base)) or info.extreme is not None:
+def indicators_frame(state: State, info: ClauseInfo, base: Query) -> Query | None:
+    """Indicators themselves: a fund's (core) indicators, a named indicator's value and weight,
+    how many indicators meet a condition, the targets of the indicators found before."""
+    if info.extreme is not None or info.asked_noun == "fund":
         return None
+    said = any(n == "indicator" for n, _ in info.nouns) or info.asked_noun == "indicator"
     wants = [m for m in (TARGET, WEIGHT) if m in info.measures]
-    about_indicators = info.core or "indicators" in info.measures or wants or info.indicator
-    if not about_indicators:
+    single = len(named_funds(info)) == 1 or _refers_back(info, base)
+    unit = _unit_asked(state, info)
+    if not (said or wants or unit or (single and (info.core or info.indicator or "indicators" in info.measures))):
         return None
-    info.use(info.core, *(info.measures[m] for m in wants), info.measures.get("indicators"),
-             *info.shapes.values(), info.followup, *(t for _, t in info.nouns if _ == "indicator"))
     indicator = info.indicator or HasIndicator()
     if info.core:
         indicator = replace(indicator, core=True)
     loose = _loose_words(state, info)
     if loose and not indicator.exact:
-        indicator = replace(indicator, like=loose, words=())
-    outputs = tuple(Output(m) for m in wants) or (Output("indicators"),)
-    shape = LIST if not wants else NUMBER
-    filters = tuple(f for f in base.filters if not isinstance(f, HasIndicator)) + (indicator,)
+        indicator = replace(indicator, like=loose, words=(), unit=unit)
+    if unit and TARGET not in wants:
+        wants.append(TARGET)
+    info.use(info.core, *(info.measures.get(m) for m in wants), info.measures.get("indicators"),
+             *info.shapes.values(), info.followup, *(t for n, t in info.nouns if n == "indicator"))
+    counts = CNT in info.aggs
+    if counts:
+        info.use(*info.aggs.values())
+    outputs = (Output(COUNT, CNT),) if counts else (tuple(Output(m) for m in wants) or (Output("indicators"),))
+    if "yesno" in info.shapes and indicator.core and base.over == INDICATORS:  # 是不是核心指标: of the one before
+        indicator = replace(indicator, core=None)
+        outputs = (Output("core"),)
+    shape = NUMBER if counts or wants else LIST
+    filters = (*(f for f in base.filters if not isinstance(f, HasIndicator)), indicator)
     return replace(base, over=INDICATORS, outputs=outputs, filters=filters, shape=shape)
+
+
+def _unit_asked(state: State, info: ClauseInfo) -> str:
+    """多少户 / 几场: a unit that is not money after the question word asks for an indicator target."""
+    for token in state.clause_tokens(info.clause):
+        unit = token.get("unit")
+        if unit is not None and unit.kind == "other" and not token.used:
+            token.used = True
+            return unit.word
+    return ""
 
 
 def indicator_ranking_frame(state: State, info: ClauseInfo, base: Query) -> Query | None:
@@ -188,7 +217,7 @@ def _loose_words(state: State, info: ClauseInfo) -> str:
     tokens = [t for t in state.clause_tokens(info.clause)
               if (t.has("unknown") and not t.used) or t.has("indicator_word") or
               (t.has("indicator") and not t.has("fund"))]
-    if not any(t.has("unknown") for t in tokens):
+    if not any(t.not_understood for t in tokens):
         return ""
     for token in tokens:
         token.used = True
@@ -211,14 +240,25 @@ def _order(state: State, info: ClauseInfo, position: bool) -> Order | None:
     if info.extreme is not None:
         way, token = info.extreme
         info.use(token)
-        limit = state.ordinal[2] if state.ordinal is not None and not state.ordinal[1] else 1
-        return Order(desc=way == MAX, limit=limit)  # 哪三个…最多: the first three
+        limit = state.ordinal[2] if state.ordinal is not None and not state.ordinal[1] else _count_near(state, token)
+        return Order(desc=way == MAX, limit=limit)  # 哪三个…最多 / 最少的三个: the first three
     if state.ordinal is not None:
         desc, offset, limit = state.ordinal
         if desc is None:
             desc = not (info.extreme and info.extreme[0] != MAX)
         return Order(desc=desc, offset=offset, limit=limit)
     return None
+
+
+def _count_near(state: State, token) -> int:
+    """最少的三个部门 / 垫底的俩专项: a count right after (or before) an extreme is how many."""
+    index = state.tokens.index(token)
+    for _, near in [*state.neighbours(index, 1, 2), *state.neighbours(index, -1, 1)]:
+        number = near.get("number")
+        if number is not None and (number.unit is None or number.unit.kind == "count") and 1 < number.value < 100:
+            near.used = True
+            return int(number.value)
+    return 1
 
 
 def _fund_shape(info: ClauseInfo, outputs: list[Output], order: Order | None) -> str:

@@ -27,7 +27,7 @@ def describes(state: State, info: ClauseInfo, query: Query | None) -> Query | No
         return query
     tokens = [t for t in state.clause_tokens(info.clause)]
     loose = [i for i, t in enumerate(tokens) if t.has("unknown") and not t.used]
-    if not loose:
+    if not any(tokens[i].not_understood for i in loose):
         return query
     span = tokens[loose[0] : loose[-1] + 1]
     for token in span:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from assistant.semantic.parse.state import Mention, State
 from assistant.semantic.tagging import Token
 
-ENTITY_ORDER = ("dept", "group", "fund")
+ENTITY_ORDER = ("dept", "group", "fund", "contact", "phone")
 # what may sit between an exclusion word and the names it takes
 JOINERS = ("、", "和", "与", "及", "以及", "或")
 
@@ -26,6 +26,7 @@ def collect(state: State) -> None:
         mention = _mention(state, i, token)
         if mention is not None:
             state.mentions.append(mention)
+    _quoted_names(state)
     _exclusions(state)
     _inclusion_notes(state)
     _rest(state)
@@ -43,7 +44,39 @@ def _mention(state: State, index: int, token: Token) -> Mention | None:
         if kind == "group":
             ids = frozenset(state.model.groups.get(value, ()))
             return Mention("group", ids, token.text, index, token.clause) if ids else None
+        if kind in ("contact", "phone"):
+            return Mention(kind, frozenset(), token.text, index, token.clause, word=value)
         return Mention(kind, frozenset(value), token.text, index, token.clause)
+    return None
+
+
+def _quoted_names(state: State) -> None:
+    """名称里带“惠民”的 / 所有叫“招商引资专项”的: a quoted word after 带/含/叫 groups funds by name."""
+    for i, token in enumerate(state.tokens):
+        if token.cue("含名") is None or token.used:
+            continue
+        quoted = _quote_after(state, i)
+        if quoted is None:
+            continue
+        start, end = quoted
+        if any(t.has("indicator") or t.has("indicator_word") for t in state.tokens[start:end]):
+            continue  # “合格率”的指标: an indicator's name, read by the indicator pass
+        word = "".join(t.text for t in state.tokens[start:end])
+        word_core = word[:-2] if word.endswith("专项") and len(word) > 3 else word
+        state.mentions = [m for m in state.mentions if not start <= m.index < end]
+        state.mentions.append(Mention("name", frozenset(), word, start, token.clause, word=word_core))
+        token.used = True
+        for t in state.tokens[start - 1 : end + 1]:
+            t.used = True
+
+
+def _quote_after(state: State, index: int) -> tuple[int, int] | None:
+    """Token range inside the quotation marks that follow ``index`` (within two tokens)."""
+    for j in range(index + 1, min(index + 4, len(state.tokens))):
+        if state.tokens[j].has("punct") and state.tokens[j].text in "“\"'‘「":
+            end = next((k for k in range(j + 1, len(state.tokens))
+                        if state.tokens[k].has("punct") and state.tokens[k].text in "”\"'’」"), None)
+            return (j + 1, end) if end and end > j + 1 else None
     return None
 
 
@@ -84,6 +117,10 @@ def _exclusions(state: State) -> None:
         if not taken:
             continue
         token.used = True
+        funds = [m for m in taken if m.kind == "fund"]
+        # 不算城管那个设施维护专项: the department only says whose fund is left out
+        taken = [m for m in taken if not (m.kind == "dept" and any(
+            state.model.funds[f].department_id in m.ids for fm in funds for f in fm.ids))]
         for mention in taken:
             if mention in state.mentions:
                 state.mentions.remove(mention)
@@ -129,8 +166,10 @@ def _narrow_funds(state: State) -> None:
 
 
 def _drop_redundant_groups(state: State) -> None:
+    """镇街里的万东镇: the group adds nothing — unless a share is asked (万东镇占镇街的比例)."""
     named = {d for m in state.scope("dept") for d in m.ids}
     for group in state.scope("group"):
-        if group.ids & named:
+        ranks = any(t.cue("派生") == "share" or t.cue("名次") for t in state.tokens)  # 在镇街中排第几
+        if group.ids & named and not ranks:
             state.mentions.remove(group)
             state.tokens[group.index].used = True

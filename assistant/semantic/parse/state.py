@@ -101,7 +101,7 @@ class State:
         for token in self.tokens:
             if token.used or self.clause_kind.get(token.clause) != ASK:
                 continue
-            if token.has("unknown") or _meaningful(token):
+            if token.not_understood or _meaningful(token):
                 out.append(token)
         return out
 

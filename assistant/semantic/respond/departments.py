@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.answer import Column
-from assistant.format import amount
+from assistant.semantic.respond.format import amount
 from assistant.semantic.execute import PartResult
 from assistant.semantic.query import AVG, BASIS_NAMES, CNT, COUNT, Query
 from assistant.semantic.respond.draft import Draft

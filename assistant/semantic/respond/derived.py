@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from assistant.format import amount
+from assistant.semantic.respond.format import amount
 from assistant.semantic.execute import PartResult
 from assistant.semantic.respond.draft import Draft
 from assistant.semantic.respond.funds import precision

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.answer import Column
-from assistant.format import amount, computed, percent, places
+from assistant.semantic.respond.format import amount, computed, percent, places
 from assistant.semantic.execute import PartResult
 from assistant.semantic.figure_choice import choose
 from assistant.semantic.model import SemanticModel
@@ -99,7 +99,12 @@ def _change(result: PartResult, draft: Draft, chosen: dict, dept: int, year: int
     if stated:
         fact = stated[0]
         change = fact["change"] if fact["change"] == "持平" else f"{fact['change']}{fact['change_text']}万元"
-        draft.say(f"比{fact['base_year']}年{change}（部门预算说明所述）。")
+        rate = ""
+        if fact["change"] in ("增加", "减少") and fact["change_amount"] and fact["amount"] is not None:
+            sign = -1 if fact["change"] == "增加" else 1
+            before = Decimal(fact["amount"]) + sign * Decimal(fact["change_amount"])
+            rate = f"，幅度{percent(Decimal(fact['change_amount']), before, 2)}" if before else ""
+        draft.say(f"比{fact['base_year']}年{change}（部门预算说明所述{rate}）。")
         draft.cite(fact["source_row_id"])
         return
     draft.say(f"库中没有{base}年的这个数，无法计算增减。")

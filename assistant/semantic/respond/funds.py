@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from assistant.format import amount, computed, places
+from assistant.semantic.respond.format import amount, computed, places
 from assistant.semantic.execute import PartResult
 from assistant.semantic.query import AVG, BASIS_NAMES, CATALOG, CNT, FORM, MEDIAN, SUM, Query
 from assistant.semantic.respond.draft import Draft, fund_label

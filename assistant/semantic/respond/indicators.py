@@ -6,7 +6,7 @@ from typing import Any
 
 from assistant.answer import Column
 from assistant.semantic.execute import PartResult
-from assistant.semantic.query import TARGET, WEIGHT
+from assistant.semantic.query import CNT, TARGET, WEIGHT
 from assistant.semantic.respond.draft import Draft
 
 COLUMNS = [Column("fund", "专项"), Column("indicator", "指标名称"), Column("nature", "性质"),
@@ -36,12 +36,21 @@ def indicators(result: PartResult, draft: Draft, scope: str) -> None:
         draft.say(f"{scope}没有找到符合条件的指标。")
         return
     wants = [o.measure for o in query.outputs if o.measure in (TARGET, WEIGHT)]
-    if query.order is not None and rows:
+    if any(o.agg == CNT for o in query.outputs):
+        n, funds = result.totals.get("count", 0), result.totals.get("funds", 0)
+        names = "、".join(f"{r['fund']}的“{r['indicator']}”" for r in rows[:30])
+        draft.say(f"{scope}符合条件的绩效指标共{n}条（分属{funds}个专项）：{names}。")
+    elif query.order is not None and rows:
         row = rows[0]
         measure = "权重" if WEIGHT in wants else "指标值"
         value = weight(row) if WEIGHT in wants else target(row)
         way = "最高" if query.order.desc else "最低"
         draft.say(f"{scope}{measure}{way}的是{row['fund']}的“{row['indicator']}”，{measure}为{value}。")
+    elif any(o.measure == "core" for o in query.outputs):
+        for row in rows:
+            said = "是核心指标" if row.get("is_core") else (
+                "不是核心指标" if row.get("is_core") is False else f"是否核心一栏写作“{row['core_text']}”")
+            draft.say(f"{row['fund']}的“{row['indicator']}”{said}。")
     elif wants:
         for row in rows:
             said = []

@@ -29,24 +29,3 @@ def percent(part: Decimal, whole: Decimal, decimals: int = 1) -> str:
     if not whole:
         return "—"
     return f"{(Decimal(part) * 100 / Decimal(whole)):.{decimals}f}%"
-
-
-CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-             "八": 8, "九": 9, "十": 10}
-
-
-def cn_number(text: str) -> int | None:
-    """Small Chinese or Arabic numerals: 三 → 3, 十二 → 12, 5 → 5."""
-    if text.isdigit():
-        return int(text)
-    if not text or any(c not in CN_DIGITS for c in text):
-        return None
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + CN_DIGITS[text[1]]
-    if len(text) == 2 and text[1] == "十":
-        return CN_DIGITS[text[0]] * 10
-    if len(text) == 3 and text[1] == "十":
-        return CN_DIGITS[text[0]] * 10 + CN_DIGITS[text[2]]
-    return CN_DIGITS[text] if len(text) == 1 else None
