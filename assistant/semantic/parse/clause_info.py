@@ -96,10 +96,11 @@ def read_clause(state: State, clause: int) -> ClauseInfo:
 
 def _head_noun(state: State, clause: int) -> str | None:
     """…的重点专项有哪些 / …的专项，哪些把…: the noun the question word stands after — the last
-    object noun of the clause before it, else of the clause before."""
-    for c in (clause, clause - 1):
-        nouns = [t.get("noun") for t in state.clause_tokens(c)
-                 if t.get("noun") and not (t.has("dept") or t.has("fund"))]
+    object noun before it in the clause, else the last one of the clause before."""
+    tokens = state.clause_tokens(clause)
+    asking = next((i for i, t in enumerate(tokens) if t.cue("形式") in ("list", "which")), len(tokens))
+    for candidates in (tokens[:asking], state.clause_tokens(clause - 1)):
+        nouns = [t.get("noun") for t in candidates if t.get("noun") and not (t.has("dept") or t.has("fund"))]
         if nouns:
             return nouns[-1]
     return None

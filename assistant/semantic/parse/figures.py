@@ -195,7 +195,7 @@ def _pieces(state: State, info: ClauseInfo) -> list[Piece]:
             pieces.append(Piece())
         elif _names_figure(token):
             pieces[-1].tokens.append(token)
-    pieces = [p for p in pieces if any(not t.has("filler") or t.has("figure") for t in p.tokens)]
+    pieces = [p for p in pieces if any(not t.has("filler") or t.has("figure") or t.has("unknown") for t in p.tokens)]
     return _shared_qualifier(pieces)
 
 
