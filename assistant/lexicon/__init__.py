@@ -26,6 +26,7 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 
              "七": 7, "八": 8, "九": 9}
 CN_SCALES = {"十": 10, "百": 100, "千": 1000}
 ARABIC = set("0123456789")
+ORDINAL_BEFORE = set("第前后数排")
 NUMBER_PUNCT = {",": "thousands", ".": "point"}
 
 
@@ -158,6 +159,8 @@ class Lexicon:
         end, value = _arabic(text, start)
         if value is None:
             end, value = _chinese(text, start)
+            if value is not None and not self._counts(text, start, end):
+                return None  # 一 of 进一步 or 统一 is no number
         if value is None:
             unit = self._unit_at(text, start)
             if unit is not None and unit.kind == "money" and unit.to_wan and unit.to_wan > 1:
@@ -167,6 +170,13 @@ class Lexicon:
         unit = self._unit_at(text, end)
         stop = end + (len(normalise(unit.word)) if unit else 0)
         return Number(start, stop, value, unit, text[start:stop])
+
+    def _counts(self, text: str, start: int, end: int) -> bool:
+        """Whether Chinese numerals at ``start:end`` count something: a unit follows (三个, 两千万),
+        an ordinal word comes before (第三, 前五, 倒数第二), or 两/俩 stands before a noun."""
+        if self._unit_at(text, end) is not None or (start and text[start - 1] in ORDINAL_BEFORE):
+            return True
+        return text[start:end] in ("两", "俩") and end < len(text) and "\u4e00" <= text[end] <= "\u9fff"
 
     def _unit_at(self, text: str, start: int) -> Unit | None:
         for size in range(min(5, len(text) - start), 0, -1):

@@ -224,6 +224,7 @@ class Tagger:
             i = end
         if loose_start is not None:
             tokens.extend(self._loose(text, loose_start, len(text)))
+        tokens = self._rejoin(tokens)
         clause = 0
         for token in tokens:
             token.clause = clause
@@ -243,7 +244,8 @@ class Tagger:
         if number is not None:
             kind = "year" if number.unit is not None and number.unit.kind == "year" else "number"
             options.append((number.end, (Sense(kind, number),)))
-        for size in range(min(4, len(text) - i), 0, -1):  # 多少户 / 几场: a unit said without a number
+        asked = text[max(0, i - 1) : i] == "几" or text[max(0, i - 2) : i] == "多少"
+        for size in range(min(4, len(text) - i), 0, -1) if asked else ():  # 多少户 / 几场: a unit asked about
             unit = self.lexicon.units.get(text[i : i + size])
             if unit is not None and unit.kind == "other":
                 options.append((i + size, (Sense("unit", unit),)))
@@ -262,6 +264,26 @@ class Tagger:
             if e == end:
                 senses.extend(x for x in s if x not in senses)
         return end, tuple(senses)
+
+    def _rejoin(self, tokens: list[Token]) -> list[Token]:
+        """处|于 → 处于: a single-character filler taken too early is put back with the word it
+        belongs to, when the two form a dictionary word."""
+        out: list[Token] = []
+        for token in tokens:
+            prev = out[-1] if out else None
+            pair = None
+            if prev is not None and prev.not_understood and len(token.text) == 1 and token.senses == (
+                    Sense("filler", token.text),):
+                pair = prev.text + token.text
+            elif prev is not None and token.not_understood and len(prev.text) == 1 and prev.senses == (
+                    Sense("filler", prev.text),):
+                pair = prev.text + token.text
+            if pair is not None and jieba.dt.FREQ.get(pair):
+                out[-1] = self._loose(pair, 0, len(pair))[0]
+                out[-1].start, out[-1].end = prev.start, token.end
+                continue
+            out.append(token)
+        return out
 
     def _loose(self, text: str, start: int, end: int) -> list[Token]:
         """Characters nothing claimed, cut into words: each a filler or a word not understood."""

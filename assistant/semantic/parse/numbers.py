@@ -170,7 +170,7 @@ def _endpoints(state: State) -> dict[Decimal | None, str]:
         if way is None or token.used:
             continue
         listed = _listed_after(state, i) or [
-            t for t in state.clause_tokens(token.clause) if money(t) is not None and t.start < token.start]
+            t for _, t in state.neighbours(i, -1, 2) if money(t) is not None]  # 正好200万的不算
         values = [in_wan(money(t)) for t in listed]
         if not values and not any(money(t) for t in state.tokens):
             continue
