@@ -70,6 +70,7 @@ class Unit:
     word: str
     kind: str
     to_wan: Decimal | None
+    counts: str | None = None  # what a count unit counts: 三家 are departments, 几条 indicators
 
 
 @dataclass(frozen=True)
@@ -96,14 +97,25 @@ class Table:
 
 @dataclass(frozen=True)
 class GroupRule:
-    """A department group: departments whose full name ends (or does not end) with these words."""
+    """A department group by its full name: ending with these words (suffix), not ending with them
+    (not-suffix), or containing one of them (contains)."""
 
     name: str
-    negate: bool
-    suffixes: tuple[str, ...]
+    rule: str
+    words: tuple[str, ...]
+
+    @property
+    def negate(self) -> bool:
+        return self.rule == "not-suffix"
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        return self.words if self.rule != "contains" else ()
 
     def admits(self, full_name: str) -> bool:
-        ends = full_name.endswith(self.suffixes)
+        if self.rule == "contains":
+            return any(word in full_name for word in self.words)
+        ends = full_name.endswith(self.words)
         return not ends if self.negate else ends
 
 
@@ -116,13 +128,11 @@ class Lexicon:
             self.cues[normalise(word)].append(Cue(role, value))
         self.measures = {normalise(w): m for w, m in rows("measures.tsv")}
         self.nouns = {normalise(w): n for w, n in rows("nouns.tsv")}
-        self.groups = {
-            normalise(name): GroupRule(name, rule == "not-suffix", tuple(ends.split("|")))
-            for name, rule, ends in rows("groups.tsv")
-        }
+        self.groups = {normalise(name): GroupRule(name, rule, tuple(words.split("|")))
+                       for name, rule, words in rows("groups.tsv")}
         self.units = {
-            normalise(u[0]): Unit(u[0], u[1], Decimal(u[2]) if len(u) > 2 else None)
-            for u in rows("units.tsv")
+            normalise(word): Unit(word, kind, None if wan == "-" else Decimal(wan), None if counts == "-" else counts)
+            for word, kind, wan, counts in rows("units.tsv")
         }
         self.fillers = {normalise(r[0]) for r in rows("fillers.tsv")}
         self.name_tails = tuple(r[0] for r in rows("name_tails.tsv"))

@@ -28,7 +28,8 @@ jieba.setLogLevel(logging.WARNING)  # dictionary-loading chatter is not the user
 
 CLAUSE_MARKS = set("，,。；;？?！!：:")
 LIST_MARKS = set("、/—")
-BRACKETS = set("（）()[]【】《》〈〉")
+OPENING, CLOSING = set("（([【"), set("）)]】")
+BRACKETS = OPENING | CLOSING | set("《》〈〉")
 PUNCT = CLAUSE_MARKS | LIST_MARKS | BRACKETS | set(QUOTES)
 # fuzzy fund names: the shared piece must be this long and cover this much of the fund's core name
 FUZZY_MIN_CHARS = 3
@@ -165,6 +166,24 @@ def partial_fund_names(model: SemanticModel, taken: set[str]) -> dict[str, froze
     return {p: frozenset(ids) for p, ids in pieces.items() if p not in taken}
 
 
+def _number_clauses(tokens: list[Token]) -> None:
+    """Clause numbers: a new clause after each clause mark; a bracketed note is a clause of its own
+    (understood, it counts; not understood, it is set aside), and the text after the closing
+    bracket goes on with the clause the note interrupted."""
+    clause, fresh, outer = 0, 0, []
+    for token in tokens:
+        if token.has("punct") and token.text in OPENING:
+            outer.append(clause)
+            fresh += 1
+            clause = fresh
+        token.clause = clause
+        if token.has("punct") and token.text in CLOSING and outer:
+            clause = outer.pop()
+        elif token.has("punct") and token.text in CLAUSE_MARKS:
+            fresh += 1
+            clause = fresh
+
+
 def funds_containing(model: SemanticModel, core: str) -> set[int]:
     """Funds with a name that contains ``core`` (3+ characters) on its word boundaries."""
     if len(core) < FUZZY_MIN_CHARS:
@@ -225,11 +244,7 @@ class Tagger:
         if loose_start is not None:
             tokens.extend(self._loose(text, loose_start, len(text)))
         tokens = self._rejoin(tokens)
-        clause = 0
-        for token in tokens:
-            token.clause = clause
-            if token.has("punct") and token.text in CLAUSE_MARKS:
-                clause += 1
+        _number_clauses(tokens)
         return tokens
 
     def _known_at(self, text: str, i: int) -> tuple[int, tuple[Sense, ...]] | None:

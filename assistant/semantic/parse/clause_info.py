@@ -131,10 +131,17 @@ def _cues(info: ClauseInfo, token: Token) -> None:
         info.contains = token
 
 
+def _counted_by_unit(token: Token) -> str | None:
+    """最少的三家 / 几条: a count unit says what is counted."""
+    number = token.get("number")
+    unit = number.unit if number is not None else token.get("unit")
+    return unit.counts if unit is not None else None
+
+
 def _counted_noun(state: State, tokens: list[tuple[int, Token]]) -> str | None:
     """The noun a count or a ranking is about: 部门有几个 / 几个部门 / 专项最多的部门."""
-    nouns = [(i, t.get("noun")) for i, t in tokens
-             if t.get("noun") and not (t.has("dept") or t.has("fund"))]
+    nouns = [(i, t.get("noun") or _counted_by_unit(t)) for i, t in tokens
+             if (t.get("noun") or _counted_by_unit(t)) and not (t.has("dept") or t.has("fund"))]
     if not nouns:
         return None
     counts = [i for i, t in tokens if t.cue("汇总") == "count" or t.cue("极值") or t.cue("名次")]
@@ -172,6 +179,9 @@ def settle_scope(state: State, info: ClauseInfo, previous: ClauseInfo | None) ->
             if token.get("measure") == "amount":
                 info.measures.setdefault("amount", []).append(token)
     info.mentions = own[0] + extra[0]
+    if info.position is not None and not any(m.kind in ("dept", "fund") for m in own[0]):
+        # …合计多少，在镇街里排老几: the department ranked is the one named before
+        info.mentions += [m for m in state.mentions if m.kind in ("dept", "fund") and m.clause < info.clause]
     if info.followup is not None and not any(m.kind == "fund" for m in info.mentions):
         # 这个专项/该专项: the fund named in an earlier clause
         info.mentions += [m for m in state.mentions if m.kind == "fund" and m.clause < info.clause]
@@ -182,6 +192,7 @@ def settle_scope(state: State, info: ClauseInfo, previous: ClauseInfo | None) ->
 
 def _scope_of(state: State, clauses: list[int]) -> tuple[list, list, list, HasIndicator | None]:
     mentions = [m for m in state.mentions if m.clause in clauses]
+    mentions += [Mention("differ", frozenset(), "", -1, c) for c in clauses if c in state.differ]
     bounds = [b for c, b in state.fund_bounds if c in clauses]
     having = [h for c, h in state.having if c in clauses]
     indicator = next((state.indicators[c] for c in clauses if c in state.indicators), None)

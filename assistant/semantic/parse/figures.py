@@ -117,6 +117,8 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
     terms = {alias: target for alias, target in state.model.lexicon.terms}
     narrowing = "".join(p.text(terms) for p in pieces if p.narrows) + _background(state, info, terms)
     targets = [p for p in pieces if not p.narrows]
+    if not pieces and not done:  # 卫生健康支出（210）23年和今年各多少: the figure was named before
+        pieces = targets = _background_pieces(state, info)
     if not targets and done and pieces:  # 基本支出里安排了多少: the last figure, narrowed
         last = next(f for f in done[-1].filters if isinstance(f, FigureIs))
         narrowing += last.context + last.display

@@ -32,6 +32,7 @@ from assistant.semantic.query import (
     WHICH,
     YESNO,
     AmountIs,
+    BasesDiffer,
     ContactIs,
     Filter,
     FundIs,
@@ -63,6 +64,8 @@ def scope_filters(state: State, mentions: list | None = None) -> tuple[Filter, .
         ids = tuple(dict.fromkeys(f for m in funds for f in sorted(m.ids)))
         out.append(FundIs(ids, tuple(state.model.funds[f].name for f in ids)))
     out.extend(NameHas(m.word) for m in mentions if m.kind == "name")
+    if any(m.kind == "differ" for m in mentions):
+        out.append(BasesDiffer())
     out.extend(ContactIs(contact=m.word) for m in mentions if m.kind == "contact")
     out.extend(ContactIs(phone=m.word) for m in mentions if m.kind == "phone")
     return tuple(out)
@@ -89,9 +92,12 @@ def attribute_frame(state: State, info: ClauseInfo, base: Query) -> Query | None
     contact is (then the fund, its department and the contact are said)."""
     asked = [m for m in info.measures if m in FUND_ATTRIBUTES]
     by_contact = any(m.kind in ("contact", "phone") for m in info.mentions)
-    if by_contact and not asked:
+    lists_funds = info.asked_noun == "fund" and ("list" in info.shapes or CNT in info.aggs)
+    if by_contact and not asked and not lists_funds:
         asked = ["department", "contact", "phone"]
-    if not asked or not (named_funds(info) or _refers_back(info, base) or by_contact):
+    scoped = named_funds(info) or _refers_back(info, base) or by_contact or any(
+        m.kind in ("dept", "name") for m in info.mentions)  # 医保中心那个专项找谁: each fund of the scope
+    if not asked or not scoped:
         return None
     info.use(*(info.measures.get(m) for m in asked), *info.shapes.values(), info.followup)
     return replace(base, over=FUNDS, outputs=tuple(Output(m) for m in asked), shape=TEXT)

@@ -32,6 +32,7 @@ def collect(state: State) -> None:
     _rest(state)
     _narrow_funds(state)
     _drop_redundant_groups(state)
+    _disagreements(state)
     for mention in state.mentions:  # a name that narrows the question is understood
         state.tokens[mention.index].used = True
 
@@ -154,6 +155,17 @@ def _rest(state: State) -> None:
             if mention.kind == "dept" and mention.clause != clause and not state.asked(mention.clause):
                 state.mentions.remove(mention)
                 state.excluded.append(mention)
+
+
+def _disagreements(state: State) -> None:
+    """目录和绩效目标表金额不一致的专项 / 对得上吗: funds whose two figures disagree (a fund named
+    alone is answered with both figures anyway)."""
+    for token in state.tokens:
+        if token.cue("不一致") is None or token.used:
+            continue
+        token.used = True
+        if not any(m.kind == "fund" for m in state.mentions):
+            state.differ.add(token.clause)
 
 
 def _narrow_funds(state: State) -> None:

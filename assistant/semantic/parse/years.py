@@ -29,8 +29,8 @@ def resolve(state: State, base: Query, focus: Query | None) -> Query:
     years = list(state.years)
     base_year = state.base_year
     for offset, is_base, clause in state.relative_years:
-        if reference is None:
-            continue
+        if reference is None or not state.asked(clause):
+            continue  # 想争取明年多报…: a year in the background is not the year asked about
         if is_base:
             base_year = reference + offset
         else:

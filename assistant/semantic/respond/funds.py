@@ -73,7 +73,8 @@ def aggregates(result: PartResult, draft: Draft, scope: str) -> None:
     draft.say(f"{scope}（按{basis}口径）" + "，".join(said) + "。")
     _other_basis(result, draft)
     if result.rows and len(result.rows) <= LIST_IN_TEXT:
-        draft.say("包括：" + "、".join(f"{r['name']}（{basis_text(r, query.basis)}）" for r in result.rows) + "。")
+        draft.say("包括：" + "、".join(f"{r['name']}（{r.get('department_short', '')}，{basis_text(r, query.basis)}）"
+                                    for r in result.rows) + "。")
     draft.cite_funds(result.rows, query.basis)
     draft.table_funds(result.rows, query)
 
@@ -137,7 +138,8 @@ def listing(result: PartResult, draft: Draft, scope: str) -> None:
         draft.say(f"{scope}没有符合条件的专项。")
         return
     shown = rows[:LIST_IN_TEXT]
-    names = "、".join(f"{r['name']}（{basis_text(r, query.basis)}万元）" for r in shown)
+    names = "、".join(f"{r['name']}（{r.get('department_short', '')}，{basis_text(r, query.basis)}万元）"
+                      for r in shown)
     more = f"等（共{len(rows)}个，见下表）" if len(rows) > len(shown) else ""
     draft.say(f"{scope}共{len(rows)}个：{names}{more}。")
     draft.cite_funds(rows, query.basis)
