@@ -24,9 +24,10 @@ OVER_NAMES = {FUNDS: "专项", DEPARTMENTS: "部门", INDICATORS: "绩效指标"
 
 # measures: numbers and attributes
 AMOUNT, COUNT, WEIGHT, TARGET, FIGURE = "amount", "count", "weight", "target", "figure"
+INDICATOR_COUNT = "indicator_count"  # how many indicators a fund's form lists
 ATTRIBUTES = ("contact", "phone", "overview", "goal", "department", "name", "seq", "form", "indicators")
 MEASURE_NAMES = {
-    AMOUNT: "预算金额", COUNT: "个数", WEIGHT: "权重", TARGET: "指标值", FIGURE: "金额",
+    AMOUNT: "预算金额", COUNT: "个数", WEIGHT: "权重", TARGET: "指标值", FIGURE: "金额", INDICATOR_COUNT: "绩效指标条数",
     "contact": "联系人", "phone": "联系电话", "overview": "项目概况", "goal": "当年绩效目标",
     "department": "主管部门", "name": "名称", "seq": "目录序号", "form": "绩效目标表",
     "indicators": "绩效指标",

@@ -20,6 +20,8 @@ from assistant.semantic.compile.scope import compare, funds, indicator_condition
 from assistant.semantic.query import (
     ATTRIBUTES,
     AVG,
+    CONTACTS,
+    INDICATOR_COUNT,
     CNT,
     DEPARTMENTS,
     FIGURES,
@@ -49,7 +51,24 @@ def compile_query(query: Query) -> Compiled:
         return _departments(query)
     if query.over == INDICATORS:
         return _indicators(query)
+    if query.over == CONTACTS:
+        return _contacts(query)
     return _funds(query)
+
+
+def _contacts(query: Query) -> Compiled:
+    """Contacts ranked by how many funds in scope name them on their forms."""
+    scope = funds(query).subquery("scope")
+    forms = (select(m.FundForm.contact, m.FundForm.phone, m.FundForm.fund_id, m.FundForm.contact_row_id,
+                    scope.c.name, scope.c.department_id)
+             .join(scope, scope.c.fund_id == m.FundForm.fund_id)
+             .where(m.FundForm.contact != "").subquery("named"))
+    grouped = (select(forms.c.contact, func.count(func.distinct(forms.c.fund_id)).label("count"))
+               .group_by(forms.c.contact).subquery("by_contact"))
+    out = Compiled()
+    out.statements["rows"] = ranked_rows(grouped, grouped.c["count"], query.order, grouped.c.contact)
+    out.statements["members"] = select(forms).order_by(forms.c.contact, forms.c.fund_id)
+    return out
 
 
 # ----- funds -------------------------------------------------------------------------------
@@ -69,14 +88,15 @@ def _funds(query: Query) -> Compiled:
         ids = named[0].ids if named else ()
         out.statements["ranked"] = select(ranked).where(ranked.c.fund_id.in_(ids))
         return out
-    if order is not None:
-        direction = scope.c.amount.desc() if order.desc else scope.c.amount.asc()
-        rows = rows.order_by(direction, scope.c.seq).offset(order.offset)
-        if order.limit:
-            rows = rows.limit(order.limit)
-    else:
-        rows = rows.order_by(scope.c.amount.desc(), scope.c.seq)
-    out.statements["rows"] = rows
+    key = scope.c.amount
+    if any(o.measure == INDICATOR_COUNT for o in query.outputs):
+        # counted on the fund's own form: a form printed twice does not double its indicators
+        counts = (select(m.Indicator.form_id, func.count().label("indicators"))
+                  .group_by(m.Indicator.form_id).subquery("counts"))
+        scope = (select(scope, func.coalesce(counts.c.indicators, 0).label("indicators"))
+                 .join(counts, counts.c.form_id == scope.c.form_id, isouter=True).subquery("counted"))
+        key = scope.c.indicators
+    out.statements["rows"] = ranked_rows(scope, key, order, scope.c.seq)
     out.statements["totals"] = select(
         func.count().label("count"), func.sum(scope.c.amount).label("sum"), func.avg(scope.c.amount).label("avg"),
     ).select_from(scope)
@@ -104,6 +124,20 @@ def forms_of(scope) -> Select:
         .where(f.fund_id.in_(select(scope.c.fund_id)))
         .order_by(f.fund_id, f.id)
     )
+
+
+def ranked_rows(source, key, order, tiebreak) -> Select:
+    """The rows of ``source`` in the order asked.  The first N (N largest or smallest) keep every
+    row tied with the N-th, so a tie at the top is shown, never hidden by an arbitrary pick."""
+    if order is None:
+        return select(source).order_by(key.desc(), tiebreak)
+    direction = key.desc() if order.desc else key.asc()
+    if order.limit and not order.offset:
+        rank = func.rank().over(order_by=direction).label("place")
+        ranked = select(source, rank).subquery("ranked_rows")
+        return select(ranked).where(ranked.c.place <= order.limit).order_by(ranked.c.place)
+    rows = select(source).order_by(direction, tiebreak).offset(order.offset)
+    return rows.limit(order.limit) if order.limit else rows
 
 
 def median(column) -> Select:
@@ -142,15 +176,7 @@ def _departments(query: Query) -> Compiled:
         named = [d for f in query.filters if isinstance(f, InDepartments) for d in f.ids]
         out.statements["ranked"] = select(ranked).where(ranked.c.department_id.in_(named))
         return out
-    rows = select(groups)
-    if order is not None:
-        rows = rows.order_by(measure.desc() if order.desc else measure.asc(), groups.c.department)
-        rows = rows.offset(order.offset)
-        if order.limit:
-            rows = rows.limit(order.limit)
-    else:
-        rows = rows.order_by(measure.desc(), groups.c.department)
-    out.statements["rows"] = rows
+    out.statements["rows"] = ranked_rows(groups, measure, order, groups.c.department)
     return out
 
 
@@ -179,17 +205,16 @@ def _indicators(query: Query) -> Compiled:
         .where(*(indicator_condition(f) for f in query.filters if isinstance(f, HasIndicator)))
     )
     order = query.order
-    key = m.Indicator.weight if any(o.measure == WEIGHT for o in query.outputs) else m.Indicator.value_number
+    measure = "weight" if any(o.measure == WEIGHT for o in query.outputs) else "value_number"
     if order is not None:
-        rows = rows.where(key.is_not(None)).order_by(key.desc() if order.desc else key.asc(),
-                                                     m.Indicator.id).offset(order.offset)
-        if order.limit:
-            rows = rows.limit(order.limit)
+        listed = rows.subquery("listed")
+        valued = select(listed).where(listed.c[measure].is_not(None)).subquery("valued")
+        rows = ranked_rows(valued, valued.c[measure], order, valued.c.indicator_id)
     else:
         rows = rows.order_by(scope.c.seq, m.Indicator.ordinal)
     out.statements["rows"] = rows
     if any(o.agg == CNT for o in query.outputs):
-        counted = rows.order_by(None).limit(None).offset(None).subquery("counted")
+        counted = rows.order_by(None).subquery("counted")
         out.statements["totals"] = select(func.count().label("count"),
                                           func.count(func.distinct(counted.c.fund_id)).label("funds"))
     return out

@@ -17,6 +17,7 @@ from assistant.semantic.parse.clause_info import ClauseInfo, read_clause, settle
 from assistant.semantic.parse.frames import (
     attribute_frame,
     clause_filters,
+    count_ranking_frame,
     department_frame,
     exclusion_filters,
     fund_frame,
@@ -36,7 +37,7 @@ from assistant.semantic.query import (
 )
 from assistant.semantic.tagging import Tagger
 
-FRAMES = (attribute_frame, indicators_frame, indicator_ranking_frame, department_frame)
+FRAMES = (attribute_frame, indicators_frame, indicator_ranking_frame, count_ranking_frame, department_frame)
 
 
 def parse(question: str, tagger: Tagger, model: SemanticModel, focus: Query | None = None) -> Understanding:
@@ -112,7 +113,8 @@ def _fund_parts(state: State, base: Query, focus: Query | None, result: Understa
             result.unanswered.append(("".join(t.text for t in state.clause_tokens(clause)
                                               if not t.has("punct")), unknown))
         elif parts and info.only_adds_outputs():
-            parts[-1] = _with_outputs(parts[-1], query)
+            if not (parts[-1].over in ("funds", "contacts") and parts[-1].order is not None):
+                parts[-1] = _with_outputs(parts[-1], query)  # a ranking of funds already says its figure
         else:
             parts.append(query)
         previous = info

@@ -80,8 +80,10 @@ def read_clause(state: State, clause: int) -> ClauseInfo:
         noun = token.get("noun")
         if noun is not None and not (token.has("dept") or token.has("fund")):
             info.nouns.append((noun, token))
-        if "whose" in token.cue_values("形式") and info.asked_noun is None:
-            info.asked_noun = "department"  # 谁的专项 / 哪个部门的专项: the owner is asked
+        if ("whose" in token.cue_values("形式") or token.text.startswith("谁")) and info.asked_noun is None:
+            # 谁的专项: the owner asked — a department, or a contact when contacts are spoken of
+            contacts = any(t.get("noun") == "contact" for c in (clause, clause - 1) for t in state.clause_tokens(c))
+            info.asked_noun = "contact" if contacts else "department"
         for shape in POINTING:
             if token.cue("形式") == shape:
                 pointed = state.next_content(i, 1)

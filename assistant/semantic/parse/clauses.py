@@ -18,10 +18,11 @@ def classify(state: State) -> None:
     """Mark each clause as asking or background."""
     for clause in state.clauses():
         tokens = state.clause_tokens(clause)
+        named = any(t.has("dept") or t.has("fund") or t.has("contact") or t.has("phone") for t in tokens)
         asks = any(
             any(t.cue(role) is not None for role in ASKING_ROLES)
             or t.cue("派生") in ("share", "multiple", "difference")  # 增加/减少 also just report
-            or t.get("measure") in ASKING_MEASURES
+            or (t.get("measure") in ASKING_MEASURES and named)  # 绩效目标表上的联系人，… only sets a topic
             or (t.has("punct") and t.text in "?？")
             for t in tokens
         )

@@ -16,6 +16,8 @@ from assistant.semantic.parse.state import State
 from assistant.semantic.query import (
     AMOUNT,
     AVG,
+    CONTACTS,
+    INDICATOR_COUNT,
     CNT,
     COUNT,
     DEPARTMENTS,
@@ -155,6 +157,23 @@ def indicator_ranking_frame(state: State, info: ClauseInfo, base: Query) -> Quer
              *(t for n, t in info.nouns if n in ("indicator", "fund")))
     return replace(base, over=INDICATORS, outputs=(Output(measure),), shape=WHICH,
                    order=Order(desc=info.extreme[0] == MAX, limit=1))
+
+
+def count_ranking_frame(state: State, info: ClauseInfo, base: Query) -> Query | None:
+    """Things ranked by how many of something they have: the fund with most indicators, the contact
+    named on most funds (departments by number of funds are in ``department_frame``)."""
+    if info.extreme is None and state.ordinal is None:
+        return None
+    nouns = {n for n, _ in info.nouns}
+    if info.asked_noun == "contact" and ("fund" in nouns or CNT in info.aggs):
+        order = _order(state, info, position=False)
+        info.use(*info.aggs.values(), *info.shapes.values(), *(t for _, t in info.nouns))
+        return replace(base, over=CONTACTS, outputs=(Output(COUNT, CNT),), order=order, shape=WHICH)
+    if info.asked_noun == "fund" and "indicator" in nouns and not _amount_said(info):
+        order = _order(state, info, position=False)
+        info.use(*info.aggs.values(), *info.shapes.values(), *(t for _, t in info.nouns))
+        return replace(base, over=FUNDS, outputs=(Output(INDICATOR_COUNT),), order=order, shape=WHICH)
+    return None
 
 
 def department_frame(state: State, info: ClauseInfo, base: Query) -> Query | None:

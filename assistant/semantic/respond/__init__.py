@@ -11,6 +11,7 @@ from __future__ import annotations
 from assistant.semantic.execute import PartResult
 from assistant.semantic.model import SemanticModel
 from assistant.semantic.query import (
+    CONTACTS,
     DEPARTMENTS,
     FIGURES,
     INDICATORS,
@@ -20,6 +21,7 @@ from assistant.semantic.query import (
     Query,
 )
 from assistant.semantic.respond.attributes import attributes
+from assistant.semantic.respond.contacts import contacts
 from assistant.semantic.respond.departments import departments
 from assistant.semantic.respond.derived import derived
 from assistant.semantic.respond.draft import Draft
@@ -50,6 +52,8 @@ def _say(result: PartResult, draft: Draft, model: SemanticModel) -> None:
         derived(result, draft, scope)
     elif query.over == DEPARTMENTS:
         departments(result, draft, scope)
+    elif query.over == CONTACTS:
+        contacts(result, draft, scope)
     elif query.over == INDICATORS:
         indicators(result, draft, scope)
     elif query.shape == TEXT:

@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.semantic.respond.format import amount, computed, places
 from assistant.semantic.execute import PartResult
-from assistant.semantic.query import AVG, BASIS_NAMES, CATALOG, CNT, FORM, MEDIAN, SUM, Query
+from assistant.semantic.query import AVG, BASIS_NAMES, CATALOG, CNT, FORM, INDICATOR_COUNT, MEDIAN, SUM, Query
 from assistant.semantic.respond.draft import Draft, fund_label
 
 LIST_IN_TEXT = 30  # a list longer than this names its first items in the text; the table has all
@@ -115,6 +115,14 @@ def ranking(result: PartResult, draft: Draft, scope: str) -> None:
         draft.say(f"{scope}没有符合条件的专项。")
         return
     way = "最大" if order.desc else "最小"
+    if any(o.measure == INDICATOR_COUNT for o in query.outputs):
+        top = [r for r in rows if r["indicators"] == rows[0]["indicators"]]
+        tied = "（并列）" if len(top) > 1 else ""
+        names = "、".join(fund_label(r) for r in top)
+        draft.say(f"{scope}中绩效目标表列出指标{'最多' if order.desc else '最少'}的是{tied}{names}，"
+                  f"各{top[0]['indicators']}条。")
+        draft.cite(*(r["form_row_id"] or r["catalog_row_id"] for r in top))
+        return
     if order.limit == 1:
         row = rows[0]
         place = f"第{order.offset + 1}位" if order.offset else way
