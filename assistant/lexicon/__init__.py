@@ -26,7 +26,7 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 
              "七": 7, "八": 8, "九": 9}
 CN_SCALES = {"十": 10, "百": 100, "千": 1000}
 ARABIC = set("0123456789")
-ORDINAL_BEFORE = set("第前后数排")
+ORDINAL_BEFORE = set("第前后数排表")
 NUMBER_PUNCT = {",": "thousands", ".": "point"}
 
 
@@ -139,6 +139,7 @@ class Lexicon:
         self.ignorable_classes = {r[0] for r in rows("word_classes.tsv")}
         self.negations = {r[0] for r in rows("negations.tsv")}
         self.total_words = {normalise(r[0]) for r in rows("totals.tsv")}
+        self.subject_levels = {normalise(word): int(digits) for word, digits in rows("subject_levels.tsv")}
         self.tables = {int(no): Table(int(no), name, tuple(normalise(w) for w in words.split("|")), int(rank))
                        for no, name, words, rank in rows("tables.tsv")}
         aliases = rows("aliases.tsv")
@@ -160,7 +161,8 @@ class Lexicon:
         found = []
         for size in range(min(self.longest_word, len(text) - start), 0, -1):
             piece = text[start : start + size]
-            if piece in self.cues or piece in self.measures or piece in self.nouns or piece in self.groups:
+            if (piece in self.cues or piece in self.measures or piece in self.nouns or piece in self.groups
+                    or piece in self.subject_levels):
                 found.append(piece)
         return found
 

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from assistant.lexicon import Lexicon
-from assistant.semantic.compile.figures import sum_of
-from assistant.semantic.compile.statements import compile_query
+from assistant.semantic.compile.figures import changes_of, child_level, children_of, parts_of_fact, sum_of
+from assistant.semantic.compile.statements import compile_query, ranked_rows
 from assistant.semantic.figure_choice import choose
 from assistant.semantic.query import (
     CATALOG,
@@ -64,6 +64,7 @@ class PartResult:
     forms: list[dict[str, Any]] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    children: list[dict[str, Any]] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
     other: PartResult | None = None
     matched_text: dict[str, Any] | None = None
@@ -101,6 +102,8 @@ class Executor:
                 result.median = rows[0]["median"] if rows else None
         if query.over == FIGURES and any(o.agg == SUM for o in query.outputs):
             self._figure_total(result)
+        if query.over == FIGURES and any(o.measure in ("children", "parts") for o in query.outputs):
+            self._figure_children(result)
         if query.over == FUNDS and result.totals and _differs(result.rows):
             other = replace(query, basis=FORM if query.basis == CATALOG else CATALOG)
             totals = compile_query(other).statements["totals"]
@@ -108,6 +111,28 @@ class Executor:
         if query.derived is not None and query.derived.other is not None:
             result.other = self.run_one(query.derived.other)
         return result
+
+    def _figure_children(self, result: PartResult) -> None:
+        """What stands under the figure asked: the subjects below a table line (ranked when asked,
+        by amount or by their change on the base year), or the other items of a narrative heading."""
+        query = result.query
+        ranked = query.order is not None  # a ranking of subjects needs a table line to stand under
+        base = query.derived.base_year if query.derived is not None else None
+        for parent in choose(result, self.lexicon, lines_only=ranked).values():
+            if parent["year"] == base:
+                continue  # the base year's figures are compared with, not ranked
+            if parent["kind"] == "fact":
+                result.children += self.runner.rows(parts_of_fact(parent))
+                continue
+            level = query.level or self.runner.rows(child_level(parent, leaves=not parent.get("code")))[0]["level"]
+            if not level:
+                continue
+            change = query.derived is not None and query.derived.kind == "change"
+            stmt = changes_of(parent, level, query.derived.base_year or parent["year"] - 1) if change \
+                else children_of(parent, level)
+            listed = stmt.subquery("listed")
+            key = listed.c.change if change else listed.c.amount
+            result.children += self.runner.rows(ranked_rows(listed, key, query.order, listed.c.line_id))
 
     def _figure_total(self, result: PartResult) -> None:
         """The sum of several figures (one chosen row each), added up by SQL."""

@@ -25,15 +25,15 @@ def key_of(row: dict[str, Any]) -> FigureKey:
     return FigureKey("line", row["table_no"], row["code"], row["subject"], row["column"])
 
 
-def choose(result: PartResult, lexicon: Lexicon, keys: tuple[FigureKey, ...] | None = None
-           ) -> dict[tuple[int, int], dict[str, Any]]:
+def choose(result: PartResult, lexicon: Lexicon, keys: tuple[FigureKey, ...] | None = None,
+           lines_only: bool = False) -> dict[tuple[int, int], dict[str, Any]]:
     """The figure given for each (department, year) among the rows of some keys (all when None):
     total columns and rows first, then table rank, then the narrative."""
     tables, totals = lexicon.tables, lexicon.total_words
     out: dict[tuple[int, int], dict[str, Any]] = {}
     rows = [dict(r, kind="line") for r in result.lines] + [dict(r, kind="fact") for r in result.facts
                                                            if r["amount"] is not None]
-    candidates = [r for r in rows if keys is None or key_of(r) in keys]
+    candidates = [r for r in rows if (keys is None or key_of(r) in keys) and not (lines_only and r["kind"] == "fact")]
 
     def rank(row: dict[str, Any]) -> tuple:
         if row["kind"] == "fact":
@@ -41,8 +41,8 @@ def choose(result: PartResult, lexicon: Lexicon, keys: tuple[FigureKey, ...] | N
         column_total = row["column"].split("/")[-1] in totals
         subject_total = row["subject"] in totals
         table = tables.get(row["table_no"])
-        return (not (column_total or subject_total), not column_total, table.rank if table else 99,
-                row["line_id"])
+        return (not (column_total or subject_total), not column_total, not subject_total,
+                table.rank if table else 99, row["line_id"])
 
     for row in sorted(candidates, key=rank):
         out.setdefault((row["department_id"], row["year"]), row)

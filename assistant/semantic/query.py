@@ -311,6 +311,7 @@ class Query:
     kind: str = BUDGET
     shape: str = NUMBER
     decimals: int | None = None
+    level: int | None = None  # 项级科目: the length of the subject codes ranked or listed
 
     def to_json(self) -> dict[str, Any]:
         """The query as plain JSON, each filter tagged with its type."""

@@ -211,6 +211,8 @@ def lexicon_senses(lexicon: Lexicon, word: str) -> tuple[Sense, ...]:
         out.append(Sense("noun", lexicon.nouns[word]))
     if word in lexicon.fillers:
         out.append(Sense("filler", word))
+    if word in lexicon.subject_levels:
+        out.append(Sense("level", lexicon.subject_levels[word]))
     return tuple(out)
 
 

@@ -26,6 +26,7 @@ from assistant.semantic.query import (
     FigureIs,
     FigureKey,
     InDepartments,
+    Order,
     Output,
     Query,
     Understanding,
@@ -36,7 +37,7 @@ from assistant.semantic.wording import covered
 JOINERS = {"和", "与", "及", "以及", "、", "跟", "同"}
 # roles of cues that ask rather than name a figure
 ASKING = ("汇总", "极值", "名次", "派生", "形式", "请求", "类别", "年份", "追问", "分组", "基准", "全体",
-          "比较前", "比较后", "口径", "近年", "方向")
+          "比较前", "比较后", "口径", "近年", "方向", "构成", "表号")
 MIN_COVER = 4  # at least one shared piece of two characters
 
 
@@ -89,7 +90,7 @@ def parts(state: State, base: Query, focus: Query | None, result: Understanding)
             result.unanswered.append(("".join(t.text for t in state.clause_tokens(clause)
                                               if not t.has("punct")), unknown))
         else:
-            queries.extend(found)
+            queries.extend(q for q in found if q not in queries)  # 增加了多少: answered already
         previous = info
     del focus
     return queries
@@ -118,7 +119,8 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
     narrowing = "".join(p.text(terms) for p in pieces if p.narrows) + _background(state, info, terms)
     targets = [p for p in pieces if not p.narrows]
     if not pieces and not done:  # 卫生健康支出（210）23年和今年各多少: the figure was named before
-        pieces = targets = _background_pieces(state, info)
+        earlier = _background_pieces(state, info)
+        pieces = targets = [Piece([t for p in earlier for t in p.tokens])] if earlier else []
     if not targets and done and pieces:  # 基本支出里安排了多少: the last figure, narrowed
         last = next(f for f in done[-1].filters if isinstance(f, FigureIs))
         narrowing += last.context + last.display
@@ -127,8 +129,9 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
         targets = pieces
     filters_base = (InDepartments(depts, tuple(state.model.department_label(d) for d in depts)),)
     out: list[Query] = []
+    lines_only = _below_asked(state, info) == "children"  # subjects are ranked under a table line
     for piece in targets:
-        keys = _match(state, piece, narrowing, terms)
+        keys = _match(state, piece, narrowing, terms, lines_only)
         if keys:
             for narrower in (p for p in pieces if p.narrows):
                 _mark_covered(narrower, keys, terms, state.model.lexicon.tables)
@@ -138,6 +141,10 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
     _asking_words(info)
     if not out and done:
         out = [_again(done, info, years)]
+    below = _below_asked(state, info)
+    if below is not None and out:
+        out = [replace(q, outputs=(Output(below),), order=_ranking(state, info), level=_level(state, info),
+                       shape=TEXT) for q in out]
     if "share" in info.derived and out:
         wholes = [p for p in pieces if p.narrows] or _background_pieces(state, info)[-1:]
         whole_keys = _match(state, wholes[0], "", terms) if wholes else []
@@ -150,6 +157,41 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
         base_year = base.derived.base_year if base.derived else None
         out = [replace(q, derived=Derived("change", base_year=base_year)) for q in out]
     return out
+
+
+def _below_asked(state: State, info: ClauseInfo) -> str | None:
+    """Whether the clause asks what stands under a figure: its parts (由哪些构成, 分项各多少) or the
+    largest of them (…里哪个科目最多, 哪一项最大, 增加最多的项级科目)."""
+    ranks = info.extreme is not None or (state.ordinal is not None and info.asked_noun != "department")
+    if ranks:
+        return "children"
+    if any(t.cue("构成") for t in state.clause_tokens(info.clause)) or (
+            info.asked_noun == "subject" and "list" in info.shapes):
+        return "parts"
+    return None
+
+
+def _ranking(state: State, info: ClauseInfo) -> Order | None:
+    for token in state.clause_tokens(info.clause):
+        if token.cue("构成"):
+            token.used = True
+    if info.extreme is not None:
+        way, token = info.extreme
+        token.used = True
+        return Order(desc=way == "max", limit=1)
+    if state.ordinal is not None:
+        desc, offset, limit = state.ordinal
+        return Order(desc=desc is not False, offset=offset, limit=limit)
+    return None
+
+
+def _level(state: State, info: ClauseInfo) -> int | None:
+    for clause in (info.clause, *(c for c in state.clauses() if not state.asked(c))):
+        for token in state.clause_tokens(clause):
+            if token.get("level") is not None:
+                token.used = True
+                return token.get("level")
+    return None
 
 
 def _again(done: list[Query], info: ClauseInfo, years: tuple[int, ...]) -> Query:
@@ -198,6 +240,9 @@ def _pieces(state: State, info: ClauseInfo) -> list[Piece]:
         elif _names_figure(token):
             pieces[-1].tokens.append(token)
     pieces = [p for p in pieces if any(not t.has("filler") or t.has("figure") or t.has("unknown") for t in p.tokens)]
+    if len(pieces) == 1:  # 由哪些项目构成: an object noun alone names no figure (项目 of 基本、项目 does)
+        pieces[0].tokens = [t for t in pieces[0].tokens if not (t.has("noun") and not t.has("figure"))]
+        pieces = [p for p in pieces if p.tokens]
     return _shared_qualifier(pieces)
 
 
@@ -261,7 +306,8 @@ def _background(state: State, info: ClauseInfo, terms: dict[str, str]) -> str:
     return "".join(words)
 
 
-def _match(state: State, piece: Piece, narrowing: str, terms: dict[str, str]) -> list[FigureKey]:
+def _match(state: State, piece: Piece, narrowing: str, terms: dict[str, str],
+           lines_only: bool = False) -> list[FigureKey]:
     """The figure keys whose wording covers the piece best (ties kept); marks the words covered.
 
     A key's own labels (subject, code, column, narrative item) count twice as much as the words
@@ -270,29 +316,34 @@ def _match(state: State, piece: Piece, narrowing: str, terms: dict[str, str]) ->
     """
     content = Piece([t for t in piece.tokens if not (t.has("filler") and len(t.senses) == 1)])
     for text in (content.text(terms), piece.text(terms)):
-        keys = _best_keys(state, text, narrowing)
+        keys = [k for k in _best_keys(state, text, narrowing, lines_only)]
         if keys:
             _mark_covered(piece, keys, terms, state.model.lexicon.tables)
             return keys
     return []
 
 
-def _best_keys(state: State, text: str, narrowing: str) -> list[FigureKey]:
+def _best_keys(state: State, text: str, narrowing: str, lines_only: bool = False) -> list[FigureKey]:
     if not text:
         return []
     tables = state.model.lexicon.tables
     scored = []
     for key in state.model.figure_keys:
-        own, table = key.words(), key.table_words(tables)
-        mine = covered(text, *own)
-        extra = max(0, covered(text, *table) - mine)  # the table's words count where the key's own do not
-        if mine + extra < MIN_COVER:
+        if lines_only and key.source != "line":
             continue
-        scored.append((2 * mine + extra + covered(narrowing, *own, *table), key))
+        own, table = key.words(), key.table_words(tables)
+        # the key's own labels count double; naming its table is as good as that, not more: so a
+        # table named in full picks its total line over a subject sharing a few characters with it
+        score = max(2 * covered(text, *own), covered(text, *table))
+        if score < MIN_COVER:
+            continue
+        scored.append((score + covered(narrowing, *own, *table), key))
     if not scored:
         return []
     best = max(score for score, _ in scored)
-    return [key for score, key in scored if score == best]
+    keys = [key for score, key in scored if score == best]
+    table = state.table_named
+    return [k for k in keys if k.table_no == table] or keys if table else keys
 
 
 def _mark_covered(piece: Piece, keys: list[FigureKey], terms: dict[str, str], tables: dict) -> None:

@@ -31,6 +31,7 @@ def read(state: State) -> None:
     _ordinals(state)
     _which_n(state)
     _catalog_number(state)
+    _table_number(state)
     ends = _endpoints(state)
     _money_bounds(state, ends)
     _count_bounds(state)
@@ -147,6 +148,24 @@ def _which_n(state: State) -> None:
         if number is not None and not state.tokens[i + 1].used:
             state.ordinal = (None, 0, int(number.value))
             token.used = state.tokens[i + 1].used = True
+
+
+def _table_number(state: State) -> None:
+    """表六 / 表6 / 第六张表: a standard table named by its number."""
+    for i, token in enumerate(state.tokens):
+        way = token.cue("表号")
+        if way is None or token.used or i + 1 >= len(state.tokens):
+            continue
+        number = state.tokens[i + 1].get("number")
+        if number is None:
+            continue
+        after = state.tokens[i + 2] if i + 2 < len(state.tokens) else None
+        if way == "table_ordinal" and not (after is not None and after.text.startswith("张")):
+            continue
+        state.table_named = int(number.value)
+        token.used = state.tokens[i + 1].used = True
+        if after is not None and after.text.startswith("张"):
+            after.used = True
 
 
 def _catalog_number(state: State) -> None:

@@ -33,6 +33,9 @@ def figures(result: PartResult, draft: Draft, model: SemanticModel) -> None:
     if any(o.measure == "subjects" for o in query.outputs):
         _subjects(result, draft, model, shown)
         return
+    if any(o.measure in ("children", "parts") for o in query.outputs):
+        _below(result, draft, model, shown)
+        return
     chosen = choose(result, model.lexicon)
     if not chosen:
         draft.say(f"部门预算中没有找到“{shown}”的数。")
@@ -164,6 +167,53 @@ def _total(result: PartResult, draft: Draft, shown: str, model: SemanticModel) -
     dept = model.department_label(rows[0]["department_id"])
     draft.say(f"{dept}{shown}合计{total}万元（{' + '.join(texts)}）。")
     draft.cite(*(r["source_row_id"] for r in rows))
+
+
+def _below(result: PartResult, draft: Draft, model: SemanticModel, shown: str) -> None:
+    """The parts of a figure, or the largest (smallest, most increased) of them."""
+    parents = choose(result, model.lexicon, lines_only=result.query.order is not None)
+    base = result.query.derived.base_year if result.query.derived is not None else None
+    for (dept, year), parent in sorted(parents.items()):
+        if year == base:
+            continue
+        kids = [c for c in result.children if c["department_id"] == dept and c["year"] == year]
+        head = f"{model.department_label(dept)}{year}年{label(parent)} {parent['amount_text']}万元"
+        draft.cite(parent["source_row_id"])
+        if not kids:
+            draft.say(f"{head}，原文没有列出它下面的明细。")
+            continue
+        draft.cite(*(k["source_row_id"] for k in kids[:40]))
+        order = result.query.order
+        if order is not None and result.query.derived is not None and result.query.derived.kind == "change":
+            way = "增加最多" if order.desc else "增加最少（减少最多）"
+            items = "；".join(f"{k['subject']}（{k['code']}）{_signed(k['change'])}万元（{k['before']}→{k['amount_text']}）"
+                              for k in kids)
+            draft.say(f"{head}下各科目与上年相比{way}的是：{items}。")
+        elif order is not None:
+            way = "最大" if order.desc else "最小"
+            items = "；".join(f"{k.get('subject') or k.get('item')} {k['amount_text']}万元" for k in kids)
+            draft.say(f"{head}下金额{way}的是：{items}。")
+        else:
+            items = "；".join(_part(k) for k in kids)
+            draft.say(f"{head}，其中：{items}。")
+        draft.table([{**k, "department_short": model.department_label(dept), "label": label(k), "where": where(k)}
+                     for k in kids], COLUMNS)
+    del shown
+
+
+def _signed(value) -> str:
+    value = Decimal(value)
+    return f"+{amount(value, 2)}" if value > 0 else amount(value, 2)
+
+
+def _part(row: dict) -> str:
+    name = row.get("item") or row.get("subject")
+    change = ""
+    if row.get("change") in ("增加", "减少"):
+        change = f"（比{row['base_year']}年{row['change']}{row['change_text']}万元）"
+    elif row.get("change") == "持平":
+        change = "（与上年持平）"
+    return f"{name} {row['amount_text']}万元{change}"
 
 
 def _subjects(result: PartResult, draft: Draft, model: SemanticModel, shown: str) -> None:
