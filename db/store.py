@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,27 +21,34 @@ from sqlalchemy.orm import Session
 from db import models as m
 from db import records as r
 from db.blocks import Block, Paragraph, Row
+from db.originals import keep_original
 
 # Which rendition of the same content answers: text exports keep every line number.
 FORMAT_RANK = {"txt": 0, "md": 0, "docx": 1, "pdf": 2, "xlsx": 3}
 _BATCH = 5000  # rows per INSERT: bounds the statement and its parameters for very long documents
 
 
-@dataclass
+@dataclass(frozen=True)
 class FileFacts:
-    """What the store needs to know about the file itself."""
+    """What the store needs to know about the file itself.
+
+    The bytes stay on disk: they are hashed by streaming, and read once more
+    only when they are stored (``db.originals.keep_original``), so a file is
+    never held in memory while it is being parsed.
+    """
 
     name: str
     fmt: str
     sha256: str
     size: int
-    data: bytes = field(default=b"", repr=False)
+    path: Path
 
     @classmethod
     def of(cls, path: Path) -> FileFacts:
-        data = path.read_bytes()
-        return cls(path.name, path.suffix.lower().lstrip("."), hashlib.sha256(data).hexdigest(),
-                   len(data), data)
+        with path.open("rb") as f:
+            sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+            size = f.tell()
+        return cls(path.name, path.suffix.lower().lstrip("."), sha256, size, path)
 
 
 def content_key(doc: r.DocumentRecords, facts: FileFacts) -> str:
@@ -253,8 +260,7 @@ def save_document(
     session: Session, facts: FileFacts, blocks: list[Block], doc: r.DocumentRecords
 ) -> m.Document:
     """Insert a document with all its rows and records; the caller commits or rolls back."""
-    if facts.data and session.get(m.StoredFile, facts.sha256) is None:
-        session.add(m.StoredFile(sha256=facts.sha256, size=facts.size, data=facts.data))
+    keep_original(session, facts.path, facts.sha256)
     document = m.Document(
         file_name=facts.name, fmt=facts.fmt, sha256=facts.sha256, size=facts.size,
         kind=doc.kind, title=doc.title, year=doc.year, unit=doc.unit,

@@ -1,6 +1,6 @@
 """Ingest files: read → recognise → store, one transaction per file, nothing half-written.
 
-A file that fails (unreadable, empty, unsupported) gets a Chinese message naming
+A file that fails (unreadable, empty, unsupported, over a limit) gets a Chinese message naming
 it and the reason; the other files of the run still go in.  Ingesting the same
 bytes again changes nothing; changed bytes replace the earlier version in the
 same transaction that writes the new one.  Hooks (the vector index) run after
@@ -19,10 +19,13 @@ from sqlalchemy.orm import Session
 
 from db import models as m
 from db.hooks import IndexHook
+from db.originals import FileChanged
 from db.store import FileFacts, delete_document, find_document, save_document
+from ingest.readers.bounds import check_file_size
 from ingest.readers.dispatch import SUPPORTED, read_blocks
 from ingest.readers.errors import ReaderError
 from ingest.recognisers.dispatch import recognise
+from ingest.settings import Limits, SettingError
 
 ADDED, REPLACED, UNCHANGED, FAILED, SKIPPED = "新增", "已替换", "未变化", "失败", "跳过"
 KIND_NAMES = {"special_funds": "重点专项预算绩效", "dept_budget": "部门预算", "generic": "未识别（通用行）"}
@@ -81,12 +84,14 @@ def ingest_file(engine: Engine, path: Path, hook: IndexHook | None = None) -> Fi
     try:
         if not path.exists():
             return FileResult(path, FAILED, "文件不存在")
+        limits = Limits.from_env()
+        check_file_size(path, limits)  # before a byte of it is read, even to hash it
         facts = FileFacts.of(path)
         with Session(engine) as session:
             old = find_document(session, facts.name)
             if old is not None and old.sha256 == facts.sha256:
                 return FileResult(path, UNCHANGED, kind=old.kind)
-        blocks = read_blocks(path)
+        blocks = read_blocks(path, limits)
         doc = recognise(blocks, path.name)
         with Session(engine) as session, session.begin():
             old = find_document(session, facts.name)
@@ -95,7 +100,7 @@ def ingest_file(engine: Engine, path: Path, hook: IndexHook | None = None) -> Fi
                 delete_document(session, old)
             stored = save_document(session, facts, blocks, doc)
             document_id = stored.id
-    except ReaderError as exc:
+    except (ReaderError, FileChanged, SettingError) as exc:
         return FileResult(path, FAILED, str(exc))
     except SQLAlchemyError as exc:  # the transaction rolled back: nothing of this file is stored
         reason = getattr(exc, "orig", None) or exc

@@ -1,0 +1,115 @@
+"""Ingest stays bounded: no file exhausts memory or hangs the run.
+
+Each probe that once broke ingest is rebuilt here in tmp_path and ingested in
+a subprocess between nothing and a good file, measuring the subprocess's peak
+memory: the probe must be refused with a Chinese message naming the limit and
+the setting that raises it, and the good file after it must still go in.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from big_files import long_text, number_cells, shared_strings_bomb
+from conftest import DEPT_TXT, FUNDS_TXT, SAMPLES
+
+from ingest.pipeline import ADDED, FAILED, ingest_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+MEMORY_MB = 400  # a bounded run: the interpreter, its libraries and one sample document fit well under it
+
+_INGEST = textwrap.dedent("""
+    import json, resource, sys
+    from pathlib import Path
+    from db.engine import make_engine
+    from ingest.pipeline import ingest_paths
+    results = ingest_paths(make_engine(sys.argv[1]), [Path(p) for p in sys.argv[2:]])
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"results": [[r.path.name, r.status, r.message] for r in results], "peak_mb": peak}))
+""")
+
+
+def ingest_in_subprocess(store: Path, *paths: Path) -> tuple[list[list[str]], float]:
+    """``ingest_paths`` in a fresh interpreter: (name, status, message) per file, and the peak RSS in MB."""
+    done = subprocess.run([sys.executable, "-c", _INGEST, f"sqlite:///{store}", *map(str, paths)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return out["results"], out["peak_mb"]
+
+
+@pytest.fixture
+def good(tmp_path) -> Path:
+    path = tmp_path / "good" / DEPT_TXT
+    path.parent.mkdir()
+    shutil.copy(SAMPLES / DEPT_TXT, path)
+    return path
+
+
+def refused_then_good(tmp_path: Path, probe: Path, good: Path, setting: str) -> float:
+    """The probe fails naming ``setting``, the good file after it goes in; returns the peak memory."""
+    results, peak = ingest_in_subprocess(tmp_path / "t.db", probe, good)
+    (name, status, message), good_result = results
+    assert (name, status) == (probe.name, FAILED), results
+    assert "超过上限" in message and setting in message and "未导入" in message, message
+    assert good_result[:2] == [good.name, ADDED], results
+    assert peak < MEMORY_MB, f"peak memory {peak:.0f} MB"
+    return peak
+
+
+def test_a_shared_strings_bomb_is_refused_before_it_expands(tmp_path, good):
+    """A 1 MB workbook whose one shared string expands to a gigabyte once took gigabytes and never ended."""
+    bomb = shared_strings_bomb(tmp_path / "共享字符串.xlsx", expanded_mb=1000)
+    assert bomb.stat().st_size < 2_000_000
+    refused_then_good(tmp_path, bomb, good, "BUDGETQA_MAX_TEXT_MB")
+
+
+def test_three_million_number_cells_are_refused_without_loading_them(tmp_path, good):
+    """3 million number cells once took 2.3 GB and 148 s; they are counted, streamed, before loading."""
+    cells = number_cells(tmp_path / "三百万个数.xlsx", rows=100_000, columns=30)
+    refused_then_good(tmp_path, cells, good, "BUDGETQA_MAX_CELLS")
+
+
+def test_a_50_mb_text_file_is_refused_and_the_next_file_still_goes_in(tmp_path, good):
+    """A 50 MB text file once ran for more than ten minutes and the file after it was never read."""
+    line = (SAMPLES / FUNDS_TXT).read_text(encoding="utf-8")
+    big = long_text(tmp_path / "五十兆.txt", megabytes=50, line=line)
+    refused_then_good(tmp_path, big, good, "BUDGETQA_MAX_FILE_MB")
+
+
+def _refusal(store, path: Path) -> str:
+    (result,) = ingest_paths(store(), [path])
+    assert result.status == FAILED, result.describe()
+    return result.message
+
+
+def test_every_limit_is_a_setting(store, tmp_path, monkeypatch):
+    xlsx = SAMPLES / "wansheng_2024_admin_office_dept_budget.xlsx"
+    monkeypatch.setenv("BUDGETQA_MAX_FILE_MB", "0.01")
+    assert _refusal(store, SAMPLES / DEPT_TXT).startswith("文件大小 0.031 MB，超过上限 0.01 MB，未导入；"
+                                                          "上限由环境变量 BUDGETQA_MAX_FILE_MB 设定")
+    monkeypatch.delenv("BUDGETQA_MAX_FILE_MB")
+    monkeypatch.setenv("BUDGETQA_MAX_CELLS", "100")
+    assert "工作簿的单元格超过上限 100 个" in _refusal(store, xlsx)
+    monkeypatch.delenv("BUDGETQA_MAX_CELLS")
+    monkeypatch.setenv("BUDGETQA_MAX_TEXT_MB", "0.02")
+    assert "文本大小 0.031 MB，超过上限 0.02 MB" in _refusal(store, SAMPLES / DEPT_TXT)
+    assert "文件解压后共 0.18 MB，超过上限 0.1 MB" in _refusal(store, xlsx)
+    monkeypatch.setenv("BUDGETQA_MAX_TEXT_MB", "0.001")
+    pdf = SAMPLES / "wansheng_2024_admin_office_dept_budget.pdf"
+    assert "文件展开后的文字超过上限 0.001 MB" in _refusal(store, pdf)
+    monkeypatch.setenv("BUDGETQA_MAX_TEXT_MB", "很多")
+    assert _refusal(store, SAMPLES / DEPT_TXT) == "环境变量 BUDGETQA_MAX_TEXT_MB 应为正数，当前为“很多”"
+
+
+def test_a_shared_string_repeated_in_many_cells_counts_each_time(store, tmp_path, monkeypatch):
+    """One 1 MB string shown in 100 cells is 100 MB of text, though the package expands to 1 MB."""
+    monkeypatch.setenv("BUDGETQA_MAX_TEXT_MB", "2")
+    message = _refusal(store, shared_strings_bomb(tmp_path / "重复.xlsx", expanded_mb=1))
+    assert "文件展开后的文字超过上限 2 MB" in message
