@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
-from db.models import Base
+from db.migrate import upgrade
 
 BUSY_TIMEOUT_MS = 60_000
 
@@ -37,10 +37,14 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
     dbapi_conn.execute("PRAGMA journal_mode=WAL")
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """An engine with the schema created."""
+def make_engine(url: str | None = None, migrate: bool = True) -> Engine:
+    """An engine on the store, its schema created or upgraded to the newest revision (``db.migrate``).
+
+    ``migrate=False`` opens the store as it is (``budgetqa upgrade`` reports what it changes).
+    """
     engine = create_engine(url or db_url())
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
-    Base.metadata.create_all(engine)
+    if migrate:
+        upgrade(engine)
     return engine

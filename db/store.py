@@ -22,6 +22,7 @@ from db import models as m
 from db import records as r
 from db.blocks import Block, Paragraph, Row
 from db.originals import keep_original
+from db.version_log import record_current
 
 # Which rendition of the same content answers: text exports keep every line number.
 FORMAT_RANK = {"txt": 0, "md": 0, "docx": 1, "pdf": 2, "xlsx": 3}
@@ -37,6 +38,7 @@ class FileFacts:
     never held in memory while it is being parsed.
     """
 
+    identity: str
     name: str
     fmt: str
     sha256: str
@@ -44,11 +46,12 @@ class FileFacts:
     path: Path
 
     @classmethod
-    def of(cls, path: Path) -> FileFacts:
+    def of(cls, path: Path, identity: str, name: str | None = None) -> FileFacts:
+        """Hash the file; ``name`` is the base name shown to users (by default the path's)."""
         with path.open("rb") as f:
             sha256 = hashlib.file_digest(f, "sha256").hexdigest()
             size = f.tell()
-        return cls(path.name, path.suffix.lower().lstrip("."), sha256, size, path)
+        return cls(identity, name or path.name, path.suffix.lower().lstrip("."), sha256, size, path)
 
 
 def content_key(doc: r.DocumentRecords, facts: FileFacts) -> str:
@@ -62,9 +65,9 @@ def content_key(doc: r.DocumentRecords, facts: FileFacts) -> str:
     return hashlib.sha256(f"{doc.kind}|{doc.year}|{basis}".encode()).hexdigest()
 
 
-def find_document(session: Session, file_name: str) -> m.Document | None:
-    """The stored document for a file name, if any."""
-    return session.scalar(select(m.Document).where(m.Document.file_name == file_name))
+def find_document(session: Session, identity: str) -> m.Document | None:
+    """The stored (current) document of an identity, if any."""
+    return session.scalar(select(m.Document).where(m.Document.identity == identity))
 
 
 def delete_document(session: Session, doc: m.Document) -> None:
@@ -257,14 +260,20 @@ class _Writer:
 
 
 def save_document(
-    session: Session, facts: FileFacts, blocks: list[Block], doc: r.DocumentRecords
+    session: Session, facts: FileFacts, blocks: list[Block], doc: r.DocumentRecords, who: str
 ) -> m.Document:
-    """Insert a document with all its rows and records; the caller commits or rolls back."""
+    """Insert a document with all its rows, records, original bytes and version entry.
+
+    The caller commits or rolls back, so a version is either entirely there or
+    not at all; ``who`` is recorded in the version history.
+    """
     keep_original(session, facts.path, facts.sha256)
+    # naive UTC: a PostgreSQL "timestamp" column would shift an aware time by the server's zone
+    now = datetime.now(UTC).replace(tzinfo=None)
     document = m.Document(
-        file_name=facts.name, fmt=facts.fmt, sha256=facts.sha256, size=facts.size,
-        kind=doc.kind, title=doc.title, year=doc.year, unit=doc.unit,
-        content_key=content_key(doc, facts), ingested_at=datetime.now(UTC),
+        identity=facts.identity, file_name=facts.name, fmt=facts.fmt, sha256=facts.sha256,
+        size=facts.size, kind=doc.kind, title=doc.title, year=doc.year, unit=doc.unit,
+        content_key=content_key(doc, facts), ingested_at=now,
     )
     session.add(document)
     session.flush()
@@ -279,6 +288,7 @@ def save_document(
     writer.funds(doc)
     writer.lines_and_facts(doc, dept_id)
     writer.anomalies(doc)
+    record_current(session, document, who, now)
     session.flush()
     elect_primary(session, document.content_key)
     return document

@@ -1,4 +1,4 @@
-"""Ingest settings from the environment: how much one file may cost.
+"""Ingest settings from the environment: how much one file may cost, and who is ingesting.
 
 Limits exist so that no file can exhaust memory or hang a run: a file over a
 limit is refused with a message naming the limit and the variable that raises
@@ -9,6 +9,7 @@ it expands to (a zip member can expand a thousandfold), and a workbook's cells.
 
 from __future__ import annotations
 
+import getpass
 import math
 import os
 from dataclasses import dataclass
@@ -63,3 +64,14 @@ def _positive(name: str, default: float) -> float:
     if not 0 < value < math.inf:
         raise SettingError(f"环境变量 {name} 应为正数，当前为“{raw}”")
     return value
+
+
+def operator() -> str:
+    """Who ingests, for the version history: ``BUDGETQA_USER``, else the account running the command."""
+    name = os.environ.get("BUDGETQA_USER", "").strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        return "未知用户"

@@ -1,4 +1,4 @@
-"""Ingest stays bounded: no file exhausts memory or hangs the run.
+"""Ingest stays bounded: no file exhausts memory or hangs the run, and a killed run leaves no trace.
 
 Each probe that once broke ingest is rebuilt here in tmp_path and ingested in
 a subprocess between nothing and a good file, measuring the subprocess's peak
@@ -9,7 +9,9 @@ the setting that raises it, and the good file after it must still go in.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -17,9 +19,11 @@ from pathlib import Path
 
 import pytest
 from big_files import long_text, number_cells, shared_strings_bomb
-from conftest import DEPT_TXT, FUNDS_TXT, SAMPLES
+from conftest import DEPT_TXT, FUNDS_TXT, SAMPLES, assert_same, records, snapshot, table_counts
+from sqlalchemy import text
 
-from ingest.pipeline import ADDED, FAILED, ingest_paths
+from db.engine import make_engine
+from ingest.pipeline import ADDED, FAILED, REPLACED, ingest_file, ingest_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMORY_MB = 400  # a bounded run: the interpreter, its libraries and one sample document fit well under it
@@ -113,3 +117,54 @@ def test_a_shared_string_repeated_in_many_cells_counts_each_time(store, tmp_path
     monkeypatch.setenv("BUDGETQA_MAX_TEXT_MB", "2")
     message = _refusal(store, shared_strings_bomb(tmp_path / "重复.xlsx", expanded_mb=1))
     assert "文件展开后的文字超过上限 2 MB" in message
+
+
+_KILLED = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from sqlalchemy import event
+    from db.engine import make_engine
+    from ingest.pipeline import ingest_file
+
+    engine = make_engine(sys.argv[1])
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def pause(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO budget_lines"):  # deep inside the file's transaction
+            print("writing", flush=True)
+            time.sleep(600)
+
+    ingest_file(engine, Path(sys.argv[2]), identity="办公室.txt")
+""")
+
+
+def test_an_ingest_killed_mid_file_leaves_the_store_as_it_was(tmp_path, good):
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    engine = make_engine(url)
+    assert ingest_file(engine, good, identity="办公室.txt").status == ADDED
+    before = snapshot(engine)
+    good.write_text(good.read_text(encoding="utf-8").replace("1,952.98", "1,962.98"), encoding="utf-8")
+    child = subprocess.Popen([sys.executable, "-c", _KILLED, url, str(good)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "writing", child.stderr.read()
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    engine.dispose()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+    assert snapshot(engine) == before, "the killed replacement left something behind"
+    # ingesting the file again gives what a clean ingest of it gives
+    assert ingest_file(engine, good, identity="办公室.txt").status == REPLACED
+    clean = make_engine(f"sqlite:///{tmp_path / 'clean.db'}")
+    ingest_file(clean, good, identity="办公室.txt")
+    got, want = records(engine), records(clean)
+    for kind in want:
+        assert_same(got[kind], want[kind], kind)
+    after, fresh = table_counts(engine), table_counts(clean)
+    assert (after.pop("stored_files"), after.pop("document_versions")) == (2, 2)
+    assert (fresh.pop("stored_files"), fresh.pop("document_versions")) == (1, 1)
+    assert after == fresh
