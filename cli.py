@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,12 +38,22 @@ def _vector_index(engine: Engine) -> VectorIndex:
     return index
 
 
+def _printable(text: str) -> str:
+    """Text safe for a terminal: control characters and escape codes (a file may be named with them)
+    are shown escaped (``\x1b``) instead of being acted on; Chinese text and spaces stay as they are."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp") else ch
+        for ch in text
+    )
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     engine = make_engine()
     bar = lambda items: tqdm(items, desc="入库", unit="个文件", file=sys.stderr)  # noqa: E731
     results = ingest_paths(engine, [Path(p) for p in args.paths], hook=_vector_index(engine), progress=bar)
     for result in results:
-        print(result.describe(), file=sys.stderr if result.failed else sys.stdout)
+        print(_printable(result.describe()), file=sys.stderr if result.failed else sys.stdout)
     failed = sum(r.failed for r in results)
     print(f"共 {len(results)} 个文件，失败 {failed} 个。")
     return 1 if failed else 0
@@ -66,21 +77,21 @@ def _cmd_versions(args: argparse.Namespace) -> int:
     try:
         names = [resolve(engine, args.path)] if args.path else documents(engine)
     except VersionError as exc:
-        print(exc, file=sys.stderr)
+        print(_printable(str(exc)), file=sys.stderr)
         return 1
     if not names:
         print("库中还没有任何文档。")
     for identity in names:
         found = history(engine, identity)
         if not found:
-            print(f"{identity}：库中没有这个文档的版本记录", file=sys.stderr)
+            print(_printable(f"{identity}：库中没有这个文档的版本记录"), file=sys.stderr)
             return 1
-        print(f"{identity}（{len(found)} 个版本）")
+        print(_printable(f"{identity}（{len(found)} 个版本）"))
         for v in found:
             note = "" if v.restorable else "（原文件未保存，不能恢复）"
             when = v.ingested_at.astimezone()  # the terminal's local time
-            print(f"  {v.status_name:　<4}  {v.sha256[:12]}  {when:%Y-%m-%d %H:%M}  "
-                  f"{v.ingested_by or '—'}  {v.file_name}  {v.size:,} 字节{note}")
+            print(_printable(f"  {v.status_name:　<4}  {v.sha256[:12]}  {when:%Y-%m-%d %H:%M}  "
+                             f"{v.ingested_by or '—'}  {v.file_name}  {v.size:,} 字节{note}"))
     return 0
 
 
@@ -90,9 +101,9 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     try:
         result = restore(engine, resolve(engine, args.path), args.version, hook=_vector_index(engine))
     except VersionError as exc:
-        print(exc, file=sys.stderr)
+        print(_printable(str(exc)), file=sys.stderr)
         return 1
-    print(result.describe(), file=sys.stderr if result.failed else sys.stdout)
+    print(_printable(result.describe()), file=sys.stderr if result.failed else sys.stdout)
     return 1 if result.failed else 0
 
 

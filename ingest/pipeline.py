@@ -31,7 +31,7 @@ from ingest.readers.dispatch import SUPPORTED, read_blocks
 from ingest.readers.errors import ReaderError
 from ingest.recognisers.dispatch import recognise
 from ingest.settings import Limits, SettingError, operator
-from ingest.sources import Source, expand, identity_of
+from ingest.sources import Source, expand, identity_of, readable
 
 ADDED, REPLACED, UNCHANGED, FAILED, SKIPPED = "新增", "已替换", "未变化", "失败", "跳过"
 KIND_NAMES = {"special_funds": "重点专项预算绩效", "dept_budget": "部门预算", "generic": "未识别（通用行）"}
@@ -84,18 +84,40 @@ def counts(doc: DocumentRecords) -> dict[str, int]:
     return {k: v for k, v in out.items() if v}
 
 
+def _reason(exc: Exception) -> str:
+    """An exception in one short line: its type, and the start of its message."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__
+
+
 def facts_of(path: Path, identity: str, limits: Limits) -> FileFacts:
     """Hash a file, after refusing it if it is missing or over the size limit."""
     if not path.is_file():
         raise ReaderError("文件不存在")
     check_file_size(path, limits)
-    return FileFacts.of(path, identity)
+    return FileFacts.of(path, identity, readable(path.name))
 
 
 def read_file(facts: FileFacts, limits: Limits) -> Reading:
-    """Read and recognise a file without writing anything."""
-    blocks = read_blocks(facts.path, limits)
-    return Reading(facts, blocks, recognise(blocks, facts.name))
+    """Read and recognise a file without writing anything.
+
+    Third-party parsers fail on damaged input in many ways (their own error
+    types, ``AssertionError``, ``struct.error``, ``RecursionError``…); all of them
+    mean "this file cannot be read", said in Chinese (``ReaderError``), never a
+    traceback.
+    """
+    try:
+        blocks = read_blocks(facts.path, limits)
+    except ReaderError:
+        raise
+    except MemoryError as exc:
+        raise ReaderError("文件过大或结构异常，读取时内存不足") from exc
+    except Exception as exc:
+        raise ReaderError(f"文件已损坏或格式异常，无法读取（{_reason(exc)}）") from exc
+    try:
+        return Reading(facts, blocks, recognise(blocks, facts.name))
+    except Exception as exc:
+        raise ReaderError(f"识别文件内容时出错（{_reason(exc)}）") from exc
 
 
 def ingest_file(
@@ -130,8 +152,8 @@ def ingest_file(
         reason = getattr(exc, "orig", None) or exc
         result.message = f"写入数据库失败，本文件未入库（{reason}）"
         return result
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-        result.message = f"无法解析该文件（{type(exc).__name__}: {exc}）"
+    except Exception as exc:  # one file's failure, whatever it is, must not stop the run
+        result.message = f"无法解析该文件（{_reason(exc)}）"
         return result
     if hook is not None:
         try:

@@ -33,15 +33,33 @@ class Source:
     explicit: bool = True
 
 
+def readable(name: str) -> str:
+    """A file name as text the store can keep.
+
+    Bytes the file system could not decode (a name written by Chinese Windows,
+    unpacked here) arrive as surrogate escapes; they are read as GB18030, and
+    failing that shown as ``\\x..`` escapes.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "backslashreplace")
+    return name
+
+
 def identity_of(path: Path, folder: Path | None = None) -> str:
     """The identity of a file found in ``folder``, or of a file named on its own (see the module rule)."""
     if folder is not None:
-        return path.relative_to(folder).as_posix()
+        return readable(path.relative_to(folder).as_posix())
     try:
         relative = Path(os.path.relpath(os.path.abspath(path)))
     except ValueError:  # another drive than the current folder's
-        return path.name
-    return path.name if relative.parts[:1] == ("..",) else relative.as_posix()
+        return readable(path.name)
+    return readable(path.name if relative.parts[:1] == ("..",) else relative.as_posix())
 
 
 def expand(paths: Iterable[Path | Source]) -> Iterator[Source]:

@@ -25,6 +25,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import openpyxl
+from lxml.etree import LxmlError
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
@@ -53,7 +54,7 @@ def _open(path: Path, limits: Limits) -> Workbook:
     check_cells(path, limits)
     try:
         return openpyxl.load_workbook(path, read_only=False, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, LxmlError) as exc:
         raise ReaderError("文件已损坏，或不是 Excel 工作簿（.xlsx）") from exc
 
 
