@@ -37,8 +37,8 @@ from bench.corpus.dept_tables import (
 )
 from bench.corpus.dept_text import narrative
 from bench.corpus.funds_doc import ALL_FORMATS, TEXT_ONLY
-from bench.corpus.indicators import Indicator
-from bench.corpus.layout import Cell, Document, Grid, Para, Sheet, header_merges
+from bench.corpus.indicators import Indicator, number_cell
+from bench.corpus.layout import Cell, Document, Grid, Para, Sheet
 from bench.corpus.money import rng, to_decimal
 from bench.corpus.samples import TableT, dept_template, workbook_sheets
 
@@ -46,7 +46,7 @@ from bench.corpus.samples import TableT, dept_template, workbook_sheets
 def _sheet(no: int, blocks: list[Para | Grid]) -> Sheet:
     """Sheet ``no`` (0 = 目录) with the sample workbook's name, widths and orientation."""
     sheet = workbook_sheets()[no]
-    return Sheet(sheet.name, blocks, list(sheet.widths), sheet.landscape)
+    return Sheet(sheet.name, blocks, list(sheet.widths), sheet.landscape, freeze=1 <= no <= 13)
 
 
 def _general_of(y: Year, code: str) -> int:
@@ -68,10 +68,9 @@ class _Tables:
         """A standard table: the template's lines above, header and notes (its own unless given), ``body``."""
         tb = self.t.table(no)
         head = header(tb, self.y.year)
-        merges = header_merges(head)
-        if body and body[0][:2] == ["合计", ""]:  # 合计 spans 科目编码 and 科目名称
-            merges.append((len(head), 0, len(head), 1))
-        grid = Grid([*head, *body], header=len(head), merges=merges)
+        # the header's own spans follow from its blanks; 合计 spans 科目编码 and 科目名称
+        total = [(len(head), 0, len(head), 1)] if body and body[0][:2] == ["合计", ""] else []
+        grid = Grid([*head, *body], header=len(head), merges=total)
         return _sheet(no, [*above(tb, self.dept, self.y.year), grid,
                            *self.notes(tb.below if notes is None else notes)])
 
@@ -80,8 +79,10 @@ class _Tables:
 
     def directory(self) -> Sheet:
         title = next(k for k in self.t.sections if k.endswith("（目录）"))
-        rows = [[localise(c, self.dept, self.y.year) for c in row] for row in self.t.directory]
-        grid = Grid(rows, header=1, merges=header_merges([rows[0]]))
+        rows: list[list[Cell]] = [list(self.t.directory[0])]
+        rows += [[number_cell(no), label, localise(title, self.dept, self.y.year)]
+                 for no, label, title in self.t.directory[1:]]
+        grid = Grid(rows, header=1, centred={(r, c) for r in range(1, len(rows)) for c in (0, 1)})
         return _sheet(0, [Para(localise(title, self.dept, self.y.year), role="title"), grid])
 
     def sheets(self, rounding: int, whole: Grid, forms: list[Grid]) -> list[Sheet]:

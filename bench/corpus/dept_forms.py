@@ -16,7 +16,7 @@ from bench.corpus import indicators
 from bench.corpus.budget import Year
 from bench.corpus.departments import Department
 from bench.corpus.dept_tables import localise, money
-from bench.corpus.indicators import Indicator, number_cell
+from bench.corpus.indicators import Indicator, indicator_cells, number_cell
 from bench.corpus.layout import Cell, Grid
 from bench.corpus.money import rng
 from bench.corpus.samples import FundT, IndicatorT, dept_template, funds_template
@@ -123,7 +123,8 @@ def whole_form(dept: Department, y: Year, rows: list[Indicator]) -> Grid:
         list(body[2]),
         *(_row(i, i.unit) for i in rows),
     ]
-    return Grid(cells, merges=[*_WHOLE_MERGES, (2, 0, len(cells) - 1, 0)], bold=set(_WHOLE_LABELS))
+    return Grid(cells, merges=[*_WHOLE_MERGES, (2, 0, len(cells) - 1, 0)], bold=set(_WHOLE_LABELS),
+                centred=indicator_cells(3, len(cells), 2))
 
 
 def project_forms(dept: Department, found: list[Project], mess: FormMess) -> list[Grid]:
@@ -139,7 +140,8 @@ def project_forms(dept: Department, found: list[Project], mess: FormMess) -> lis
         for i, ind in enumerate(p.indicators):
             typo = mess.typo and mess.typo[:2] == (p.name, i)
             rows.append(_row(ind, mess.typo[2] if typo else ind.unit))
-        grid = Grid(rows, merges=[*PROJECT_MERGES, (5, 0, len(rows) - 1, 0)], bold=set(PROJECT_LABELS))
+        grid = Grid(rows, merges=[*PROJECT_MERGES, (5, 0, len(rows) - 1, 0)], bold=set(PROJECT_LABELS),
+                    centred=indicator_cells(6, len(rows), 2))
         if n == 0 and mess.shifted:
             last = p.indicators[-1]
             grid.text_rows[len(rows) - 1] = [last.name, str(last.weight), last.unit, last.nature, last.value,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bench.corpus.funds import Fund, compilation, shift_years, stated_total
-from bench.corpus.indicators import UNIT_TYPOS, number_cell
+from bench.corpus.indicators import UNIT_TYPOS, indicator_cells, number_cell
 from bench.corpus.layout import Cell, Document, Grid, Num, Para, Sheet, label_value_merges
 from bench.corpus.money import catalog_text, rng, scaled, to_decimal
 from bench.corpus.samples import funds_template
@@ -82,6 +82,7 @@ def _form(f: Fund, year: int, mess: Mess) -> Grid:
         if (f.seq, i) in mess.shifted:
             grid.text_rows[len(rows) - 1] = [ind.name, ind.nature, ind.value, unit, str(ind.weight), core, ""]
     grid.merges.append((4, 0, len(rows) - 1, 0))
+    grid.centred = indicator_cells(5, len(rows), 2)
     if f.seq in mess.html:
         for r in range(5):
             cells = grid.text_rows.get(r) or [c.text if isinstance(c, Num) else c for c in rows[r]]
@@ -159,7 +160,7 @@ def funds_document(seed: int, year: int, messy: bool) -> tuple[Document, dict]:
         title="重点专项预算绩效",
         subject=f"万盛经济技术开发区{year}年重点专项预算绩效",
         sheets=[Sheet("编表说明", front, widths=[100]),
-                Sheet("重点专项资金目录", catalog, widths=[8, 36, 52, 14]),
+                Sheet("重点专项资金目录", catalog, widths=[8, 36, 52, 14], freeze=True),
                 Sheet("绩效目标表", forms, widths=[14, 34, 12, 14, 14, 14, 10], landscape=True)],
         heading_marks=True,
     )

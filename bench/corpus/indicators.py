@@ -48,6 +48,11 @@ def number_cell(text: str) -> Cell:
     return Num(text, Decimal(text), money=False) if _NUMBER.fullmatch(text) else text
 
 
+def indicator_cells(first: int, end: int, column: int) -> set[tuple[int, int]]:
+    """Cells of indicator rows (``first`` to ``end``) from ``column`` on, which the sample centres."""
+    return {(r, c) for r in range(first, end) for c in range(column, 7)}
+
+
 def weights(r: random.Random, count: int, total: int) -> list[int]:
     """Weights in steps of 5, at most 30 each, adding up to ``total`` (like the real forms)."""
     units = total // _WEIGHT_STEP

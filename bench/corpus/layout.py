@@ -63,7 +63,8 @@ class Grid:
     blanks (see ``header_merges``).  ``merges`` adds spans of the body as
     ``(row0, col0, row1, col1)``, inclusive.  ``text_rows`` replaces rows in the
     text export only (HTML tags, a row shifted one column left); ``bold`` marks
-    the label cells of a form, which office renditions set like header cells.
+    the label cells of a form, which office renditions set like header cells, and
+    ``centred`` the short cells the sample centres (units, natures, 是/否, table numbers).
     """
 
     rows: list[list[Cell]]
@@ -71,6 +72,7 @@ class Grid:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     text_rows: dict[int, list[str]] = field(default_factory=dict)
     bold: set[tuple[int, int]] = field(default_factory=set)  # label cells of a form
+    centred: set[tuple[int, int]] = field(default_factory=set)  # short body cells set centred
 
     @property
     def width(self) -> int:
@@ -93,6 +95,7 @@ class Sheet:
     widths: list[float] = field(default_factory=list)
     landscape: bool = False
     text_only: bool = False
+    freeze: bool = False  # the workbook keeps the header in view (the standard tables do)
 
 
 @dataclass

@@ -34,6 +34,7 @@ _FONT = "宋体"
 _THIN = Side(style="thin")
 _RULED = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEIGHTS = {1: 18.0, 2: 32.0}
+_LINE_HEIGHT = 12.0  # beyond two lines, as the sample sizes its long texts
 
 
 def stable_zip(data: bytes) -> bytes:
@@ -56,9 +57,9 @@ def display_width(text: str) -> int:
 
 
 def _height(texts: list[tuple[str, float]]) -> float:
-    """Row height from the longest wrapped text (18 for one line, 32 for two, 60 beyond)."""
+    """Row height from the longest wrapped text: 18 for one line, 32 for two, 12 a line beyond."""
     lines = max((math.ceil(display_width(t) / max(w, 1.0)) for t, w in texts if t), default=1)
-    return _HEIGHTS.get(lines, 60.0)
+    return _HEIGHTS.get(lines, _LINE_HEIGHT * lines)
 
 
 def _kind(size: int = 10, bold: bool = False, align: str | None = None, wrap: bool | None = None,
@@ -78,6 +79,7 @@ _KINDS = {
     "body": _kind(wrap=True),
     "header": _kind(bold=True, align="center", wrap=True, ruled=True),
     "text": _kind(align="left", wrap=True, ruled=True),
+    "short": _kind(align="center", wrap=True, ruled=True),
     "empty": _kind(align="center", wrap=True, ruled=True),
     "money": _kind(align="right", ruled=True, number_format="#,##0.00"),
     "number": _kind(align="center", ruled=True),
@@ -171,14 +173,15 @@ class _Writer:
                     self.put(top + r, c + 1, number, "money" if value.money else "number")
                 elif value:
                     labelled = r < g.header or (r, c) in g.bold
-                    self.put(top + r, c + 1, value, "header" if labelled else "text")
+                    kind = "header" if labelled else "short" if (r, c) in g.centred else "text"
+                    self.put(top + r, c + 1, value, kind)
                     texts.append((value, self.col_width(c, spans.get((r, c), c))))
                 else:
                     self.put(top + r, c + 1, None, "empty")
             self.ws.row_dimensions[top + r].height = _height(texts)
         for r0, c0, r1, c1 in merges:
             self.merge(top + r0, c0 + 1, top + r1, c1 + 1, "empty")
-        if g.header and not self.frozen:
+        if g.header and self.sheet.freeze and not self.frozen:
             self.ws.freeze_panes = f"A{top + g.header}"
             self.frozen = True
         self.row += len(g.rows)
