@@ -74,9 +74,9 @@ def _messy(seed: int, kind: str, keys: list[str], share: float) -> set[str]:
 def generate(out: Path, options: Options) -> dict:
     """Write the corpus into ``out`` (created if needed) and return the manifest it also writes there."""
     options.check()
+    departments = pick_departments(options.seed, options.departments)  # refuses before anything is written
     out.mkdir(parents=True, exist_ok=True)
     years = sorted(set(options.years))
-    departments = pick_departments(options.seed, options.departments)
     dept_keys = [f"{d.code}/{y}" for d in departments for y in years]
     messy_funds = _messy(options.seed, "funds", [str(y) for y in years], options.messy)
     messy_depts = _messy(options.seed, "dept", dept_keys, options.messy)

@@ -131,7 +131,7 @@ def pick_departments(seed: int, count: int) -> list[Department]:
     """``count`` departments in a seeded order (the first N of a shuffle, so N+1 extends N)."""
     pool = all_departments()
     if not 1 <= count <= len(pool):
-        raise ValueError(f"departments must be between 1 and {len(pool)} (the catalog's departments)")
+        raise ValueError(f"departments must be between 1 and {len(pool)} (the departments the samples name)")
     order = list(pool)
     rng(seed, "departments").shuffle(order)
     return sorted(order[:count], key=lambda d: d.code)
