@@ -16,19 +16,19 @@ Same arguments and seed give byte-identical files.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.corpus.departments import pick_departments
+from bench.corpus.departments import Department, pick_departments
 from bench.corpus.dept_doc import dept_document
 from bench.corpus.funds_doc import funds_document
-from bench.corpus.layout import Document
+from bench.corpus.layout import ALL_FORMATS, Document
 from bench.corpus.money import rng
 from bench.corpus.render_text import render_text
 
 YEARS = range(2021, 2026)
-FORMATS = ("txt", "xlsx", "docx")
+FORMATS = ALL_FORMATS
 
 
 @dataclass(frozen=True)
@@ -71,22 +71,28 @@ def _messy(seed: int, kind: str, keys: list[str], share: float) -> set[str]:
     return set(rng(seed, "messy", kind).sample(keys, min(count, len(keys))))
 
 
+def _documents(options: Options, departments: list[Department],
+               years: list[int]) -> Iterator[tuple[Document, dict]]:
+    """Each document with its manifest entry: the compilations first, then the disclosures."""
+    seed = options.seed
+    messy_funds = _messy(seed, "funds", [str(y) for y in years], options.messy)
+    messy_depts = _messy(seed, "dept", [f"{d.code}/{y}" for d in departments for y in years], options.messy)
+    for year in years:
+        yield funds_document(seed, year, str(year) in messy_funds)
+    for dept in departments:
+        for year in years:
+            yield dept_document(seed, dept, year, f"{dept.code}/{year}" in messy_depts)
+
+
 def generate(out: Path, options: Options) -> dict:
     """Write the corpus into ``out`` (created if needed) and return the manifest it also writes there."""
     options.check()
     departments = pick_departments(options.seed, options.departments)  # refuses before anything is written
     out.mkdir(parents=True, exist_ok=True)
     years = sorted(set(options.years))
-    dept_keys = [f"{d.code}/{y}" for d in departments for y in years]
-    messy_funds = _messy(options.seed, "funds", [str(y) for y in years], options.messy)
-    messy_depts = _messy(options.seed, "dept", dept_keys, options.messy)
     renderers = {fmt: _renderer(fmt) for fmt in options.formats}
     documents = []
-    jobs = [(lambda y=y: funds_document(options.seed, y, str(y) in messy_funds)) for y in years]
-    jobs += [(lambda d=d, y=y: dept_document(options.seed, d, y, f"{d.code}/{y}" in messy_depts))
-             for d in departments for y in years]
-    for job in jobs:
-        doc, entry = job()
+    for doc, entry in _documents(options, departments, years):
         files = []
         for fmt, render in renderers.items():
             name = f"{doc.stem}.{fmt}"
@@ -99,6 +105,6 @@ def generate(out: Path, options: Options) -> dict:
                       "formats": list(options.formats), "messy": options.messy},
         "documents": documents,
     }
-    text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=False)
+    text = json.dumps(manifest, ensure_ascii=False, indent=1)
     (out / "manifest.json").write_text(text + "\n", encoding="utf-8")
     return manifest

@@ -107,6 +107,7 @@ class Base:
 
 @cache
 def base() -> Base:
+    """The template's figures: functional leaves (表三, fund leaves from 表二), economic subjects, 三公."""
     t = dept_template()
     names: dict[str, str] = {}
     leaves = []
@@ -178,6 +179,7 @@ def subject_names(dept: Department) -> dict[str, str]:
 
 
 def _next_leaves(prev: list[Leaf], r: random.Random, fund_on: bool, fund_base: int) -> list[Leaf]:
+    """A year's leaves from the year before: basic spending moves a little, projects and fund money more."""
     out = []
     for leaf in prev:
         fund = leaf.fund or (fund_base if leaf.code.startswith("212") and fund_base else 0)

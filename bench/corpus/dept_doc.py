@@ -36,9 +36,8 @@ from bench.corpus.dept_tables import (
     tree,
 )
 from bench.corpus.dept_text import narrative
-from bench.corpus.funds_doc import ALL_FORMATS, TEXT_ONLY
 from bench.corpus.indicators import Indicator, number_cell
-from bench.corpus.layout import Cell, Document, Grid, Para, Sheet
+from bench.corpus.layout import ALL_FORMATS, TEXT_ONLY, Cell, Document, Grid, Para, Sheet
 from bench.corpus.money import rng, to_decimal
 from bench.corpus.samples import TableT, dept_template, workbook_sheets
 

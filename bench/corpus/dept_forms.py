@@ -19,7 +19,7 @@ from bench.corpus.dept_tables import localise, money
 from bench.corpus.indicators import Indicator, indicator_cells, number_cell
 from bench.corpus.layout import Cell, Grid
 from bench.corpus.money import rng
-from bench.corpus.samples import FundT, IndicatorT, dept_template, funds_template
+from bench.corpus.samples import DEPT_COLUMNS, FundT, clean_indicators, dept_template, funds_template
 
 # merged cells of the forms as the sample workbook draws them
 _WHOLE_MERGES = [(0, 1, 0, 2), (0, 4, 0, 6), (1, 1, 1, 6)]
@@ -50,16 +50,6 @@ class FormMess:
     typo: tuple[str, int, str] | None = None  # (project name, indicator index, unit as written)
 
 
-def form_indicators(rows: list[list[str]]) -> tuple[IndicatorT, ...]:
-    """Indicator rows of a template department form (名称/权重/单位/性质/值/核心), cleaned."""
-    out = []
-    for cells in rows:
-        if cells[0]:  # the row lost its leading empty cell
-            cells = ["", *cells]
-        out.append(IndicatorT(cells[1], cells[4], cells[5], cells[3], int(cells[2] or 10), cells[6] == "是"))
-    return tuple(out)
-
-
 def key_funds(dept: Department) -> list[FundT]:
     """The department's real key funds, whose texts and contacts its disclosure borrows."""
     return [f for f in funds_template().funds if f.dept_code == dept.code]
@@ -72,7 +62,7 @@ def projects(seed: int, dept: Department, y: Year) -> list[Project]:
     r = rng(seed, "projects", dept.code)
     if dept.code == t.code:
         names = [body[0][1] for body in forms]
-        texts = [(body[3][1], body[4][1], form_indicators(body[6:])) for body in forms]
+        texts = [(body[3][1], body[4][1], clean_indicators(body[6:], DEPT_COLUMNS)) for body in forms]
     else:
         names = [dept.short + r.choice(_GENERAL_NAMES), dept.short + r.choice(_FUND_NAMES)]
         funds = key_funds(dept)
@@ -90,12 +80,13 @@ def projects(seed: int, dept: Department, y: Year) -> list[Project]:
 
 def whole_indicators(seed: int, dept: Department, year: int) -> list[Indicator]:
     """表十四's indicators: the template's, varied; their weights add up to 100 as there."""
-    rows = form_indicators(dept_template().table(14).body[3:])
+    rows = clean_indicators(dept_template().table(14).body[3:], DEPT_COLUMNS)
     chosen = indicators.choose(rng(seed, "whole", dept.code), rows, [], 13)
     return indicators.vary(rng(seed, "whole", dept.code, year), chosen, 100)
 
 
 def plan(seed: int, dept: Department, year: int, found: list[Project]) -> FormMess:
+    """Mess for a messy disclosure's forms: the shifted row always, as in the sample; a typo half the time."""
     r = rng(seed, "mess", "forms", dept.code, year)
     mess = FormMess(shifted=bool(found))
     spots = [(p.name, i, indicators.UNIT_TYPOS[ind.unit]) for p in found for i, ind in enumerate(p.indicators)

@@ -56,6 +56,7 @@ def above(t: TableT, dept: Department, year: int) -> list[Para]:
 
 
 def header(t: TableT, year: int) -> list[list[str]]:
+    """The template's header rows, whose column years ("2023 年预算数") follow the document's year."""
     return [[shift_years(c, year) for c in row] for row in t.header]
 
 
@@ -130,6 +131,7 @@ def table4(t: TableT, y: Year, names: dict[str, str]) -> list[Row]:
 
 
 def sangong_row(y: Year) -> Row:
+    """表十's one row: 合计, 因公出国（境）费, 公务用车 小计/购置/运行, 公务接待费."""
     s = y.sangong
     return [money(sum(s.values())), money(s[ABROAD]), money(s[CAR_BUY] + s[CAR_RUN]), money(s[CAR_BUY]),
             money(s[CAR_RUN]), money(s[RECEPTION])]

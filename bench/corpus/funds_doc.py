@@ -19,13 +19,21 @@ from decimal import Decimal
 
 from bench.corpus.funds import Fund, compilation, shift_years, stated_total
 from bench.corpus.indicators import UNIT_TYPOS, indicator_cells, number_cell
-from bench.corpus.layout import Cell, Document, Grid, Num, Para, Sheet, label_value_merges
+from bench.corpus.layout import (
+    ALL_FORMATS,
+    TEXT_ONLY,
+    Cell,
+    Document,
+    Grid,
+    Num,
+    Para,
+    Sheet,
+    label_value_merges,
+)
 from bench.corpus.money import catalog_text, rng, scaled, to_decimal
 from bench.corpus.samples import funds_template
 
-ALL_FORMATS = ("txt", "xlsx", "docx")
-TEXT_ONLY = ("txt",)
-# (kind, most occurrences in the real compilation)
+# kind of mess -> how often the real compilation has it (a messy one gets 1 to that many)
 _CAPS = {"html_tags": 14, "shifted_row": 20, "weight_in_core_column": 4, "catalog_form_mismatch": 4,
          "unit_typo": 1}
 _TOTAL = re.compile(r"涉及预算资金[\d,]+万元")
@@ -45,6 +53,7 @@ class Mess:
 
 
 def _plan(r: random.Random, funds: list[Fund]) -> Mess:
+    """Where the mess goes; a row gets at most one of shifted / weight moved / misspelt unit."""
     mess = Mess()
     mess.html = {f.seq for f in r.sample(funds, r.randint(1, _CAPS["html_tags"]))}
     shifted, weighed = r.randint(1, _CAPS["shifted_row"]), r.randint(1, _CAPS["weight_in_core_column"])
@@ -62,6 +71,7 @@ def _plan(r: random.Random, funds: list[Fund]) -> Mess:
 
 
 def _form(f: Fund, year: int, mess: Mess) -> Grid:
+    """One 绩效目标表: label/value rows, then the indicator sub-table under its merged 绩效指标 label."""
     t = f.template
     rows: list[list[Cell]] = [
         ["项目名称", f.name, "主管部门", f"{f.dept.code}-{f.dept.name}", "", "", ""],
@@ -98,6 +108,7 @@ def _form(f: Fund, year: int, mess: Mess) -> Grid:
 
 
 def _catalog(funds: list[Fund], year: int, mess: Mess) -> list[Grid]:
+    """The 专项资金目录, in two grids as the export breaks it, each with the header."""
     header = ["序号", "专项资金名称", "主管部门", f"{year}年预算"]
     rows = []
     for f in funds:
@@ -109,6 +120,7 @@ def _catalog(funds: list[Fund], year: int, mess: Mess) -> list[Grid]:
 
 
 def _manifest(funds: list[Fund], mess: Mess) -> tuple[list[dict], list[dict]]:
+    """Every fund as the catalog and the form state it, and every piece of mess with its renditions."""
     entries = []
     anomalies = [{"kind": "html_tags", "seq": seq, "formats": TEXT_ONLY} for seq in sorted(mess.html)]
     for f in funds:

@@ -14,6 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+# which renditions carry a piece of mess: text-only quirks, or what every rendition shows
+ALL_FORMATS = ("txt", "xlsx", "docx")
+TEXT_ONLY = ("txt",)
+
 
 @dataclass(frozen=True)
 class Num:

@@ -188,6 +188,7 @@ class _Writer:
 
 
 def _sheet(wb: Workbook, sheet: Sheet, styles: _Styles) -> None:
+    """One sheet: page set-up as the sample's, blocks top to bottom, two blank rows after a table."""
     ws = wb.create_sheet(sheet.name[:31])
     grids = [b for b in sheet.blocks if isinstance(b, Grid)]
     width = max([len(sheet.widths), *(g.width for g in grids)])

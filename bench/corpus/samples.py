@@ -100,18 +100,30 @@ class FundsTemplate:
     funds: tuple[FundT, ...]
 
 
-def _indicators(rows: list[list[str]]) -> tuple[IndicatorT, ...]:
+# column order of the indicator sub-table after its label column, in each kind of form
+FUND_COLUMNS = ("name", "nature", "value", "unit", "weight", "core")
+DEPT_COLUMNS = ("name", "weight", "unit", "nature", "value", "core")
+
+
+def clean_indicators(rows: list[list[str]], columns: tuple[str, ...]) -> tuple[IndicatorT, ...]:
+    """Indicator rows read in ``columns`` order, with the export's slips undone.
+
+    A row that lost its leading empty cell is put back one column right, and a
+    weight written in the 是否核心 column is moved back to 指标权重.  A missing
+    weight counts as 10, the most common one.
+    """
     out = []
     for raw in rows:
         cells = [clean(c) for c in raw]
-        if cells[0]:  # lost its leading empty cell: put it back
+        if cells[0]:
             cells = ["", *cells]
-        cells += [""] * (8 - len(cells))
-        name, nature, value, unit, weight, core = cells[1:7]
-        if not weight and re.fullmatch(r"\d+", core):  # weight written in the 是否核心 column
-            weight, core = core, cells[7]
-        if name:
-            out.append(IndicatorT(name, nature, value, unit, int(weight or 10), core == "是"))
+        cells += [""] * (len(columns) + 2 - len(cells))
+        field = dict(zip(columns, cells[1:], strict=False))
+        if not field["weight"] and re.fullmatch(r"\d+", field["core"]):
+            field["weight"], field["core"] = field["core"], cells[len(columns) + 1]
+        if field["name"]:
+            out.append(IndicatorT(field["name"], field["nature"], field["value"], field["unit"],
+                                  int(field["weight"] or 10), field["core"] == "是"))
     return tuple(out)
 
 
@@ -121,7 +133,7 @@ def _form(rows: list[list[str]]) -> dict[str, object]:
     for i, raw in enumerate(rows):
         cells = [clean(c) for c in raw]
         if cells[0] == "绩效指标":
-            fields["indicators"] = _indicators(rows[i + 1 :])
+            fields["indicators"] = clean_indicators(rows[i + 1 :], FUND_COLUMNS)
             break
         values = [c for c in cells if c]
         for label, value in zip(values[::2], values[1::2], strict=False):
