@@ -120,9 +120,13 @@ def compilation(seed: int, year: int) -> list[Fund]:
     return funds
 
 
-def stated_total(funds: list[Fund]) -> str:
-    """The 编表说明's "涉及预算资金N万元": the catalog's sum in whole 万元 with separators."""
-    total = sum(round_cents(f.cents, 10) for f in funds)
+def stated_total(funds: list[Fund], printed: dict[int, int]) -> str:
+    """The 编表说明's "涉及预算资金N万元": the catalog's sum, as printed, in whole 万元 with separators.
+
+    ``printed`` holds catalog figures that differ from their forms: the real
+    compilation's total adds up its catalog, mismatched figures included.
+    """
+    total = sum(round_cents(printed.get(f.seq, f.cents), 10) for f in funds)
     return f"{to_decimal(round_cents(total, 100)):,.0f}"
 
 

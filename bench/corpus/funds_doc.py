@@ -21,6 +21,7 @@ from bench.corpus.funds import Fund, compilation, shift_years, stated_total
 from bench.corpus.indicators import UNIT_TYPOS, indicator_cells, number_cell
 from bench.corpus.layout import (
     ALL_FORMATS,
+    CATALOG,
     TEXT_ONLY,
     Cell,
     Document,
@@ -114,7 +115,7 @@ def _catalog(funds: list[Fund], year: int, mess: Mess) -> list[Grid]:
     for f in funds:
         cents = mess.catalog.get(f.seq, f.cents)
         rows.append([str(f.seq), f.name, f"{f.dept.code}-{f.dept.name}",
-                     Num(catalog_text(cents), Decimal(catalog_text(cents).replace(",", "")))])
+                     Num(catalog_text(cents), Decimal(catalog_text(cents).replace(",", "")), CATALOG)])
     parts = [rows[:_CATALOG_SPLIT], rows[_CATALOG_SPLIT:]]
     return [Grid([list(header), *part], header=1) for part in parts if part]
 
@@ -153,7 +154,7 @@ def funds_document(seed: int, year: int, messy: bool) -> tuple[Document, dict]:
     funds = compilation(seed, year)
     mess = _plan(rng(seed, "mess", "funds", year), funds) if messy else Mess()
     t = funds_template()
-    total = stated_total(funds)
+    total = stated_total(funds, mess.catalog)
     # the cover's lines come in two groups written without blank lines (markdown line breaks)
     gaps = (2, 0, 1, 0, 0, 1)
     front = [Para(line.strip(), lines=[line], gap=gap)

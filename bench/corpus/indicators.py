@@ -16,7 +16,7 @@ import re
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from bench.corpus.layout import Cell, Num
+from bench.corpus.layout import GENERAL, Cell, Num
 from bench.corpus.samples import IndicatorT
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -45,7 +45,7 @@ class Indicator:
 
 def number_cell(text: str) -> Cell:
     """Purely numeric indicator values and weights are numbers in the workbook (General format)."""
-    return Num(text, Decimal(text), money=False) if _NUMBER.fullmatch(text) else text
+    return Num(text, Decimal(text), GENERAL) if _NUMBER.fullmatch(text) else text
 
 
 def indicator_cells(first: int, end: int, column: int) -> set[tuple[int, int]]:

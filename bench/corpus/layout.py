@@ -19,17 +19,18 @@ ALL_FORMATS = ("txt", "xlsx", "docx")
 TEXT_ONLY = ("txt",)
 
 
+MONEY = "#,##0.00"  # amounts in the sample workbook
+CATALOG = "#,##0.0"  # the key-fund catalog writes one decimal, and a workbook should show it so
+GENERAL = "General"  # indicator weights and values
+
+
 @dataclass(frozen=True)
 class Num:
-    """A number cell: the text the export writes and the value a workbook stores.
-
-    ``money`` cells get the workbook format ``#,##0.00``; the others (indicator
-    weights and values) stay General, as in the sample workbook.
-    """
+    """A number cell: the text the export writes, the value a workbook stores and its number format."""
 
     text: str
     value: Decimal
-    money: bool = True
+    number_format: str = MONEY
 
 
 Cell = str | Num

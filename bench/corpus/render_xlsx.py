@@ -27,7 +27,18 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from bench.corpus.layout import Document, Grid, Num, Para, Sheet, header_merges, text_of
+from bench.corpus.layout import (
+    CATALOG,
+    GENERAL,
+    MONEY,
+    Document,
+    Grid,
+    Num,
+    Para,
+    Sheet,
+    header_merges,
+    text_of,
+)
 
 FIXED_TIME = (2024, 1, 1, 0, 0, 0)
 _FONT = "宋体"
@@ -81,9 +92,11 @@ _KINDS = {
     "text": _kind(align="left", wrap=True, ruled=True),
     "short": _kind(align="center", wrap=True, ruled=True),
     "empty": _kind(align="center", wrap=True, ruled=True),
-    "money": _kind(align="right", ruled=True, number_format="#,##0.00"),
+    "money": _kind(align="right", ruled=True, number_format=MONEY),
+    "catalog": _kind(align="right", ruled=True, number_format=CATALOG),
     "number": _kind(align="center", ruled=True),
 }
+_NUMBER_KINDS = {MONEY: "money", CATALOG: "catalog", GENERAL: "number"}
 
 
 class _Styles:
@@ -170,7 +183,7 @@ class _Writer:
                 value = row[c] if c < len(row) else ""
                 if isinstance(value, Num):
                     number = float(value.value) if value.value % 1 else int(value.value)
-                    self.put(top + r, c + 1, number, "money" if value.money else "number")
+                    self.put(top + r, c + 1, number, _NUMBER_KINDS[value.number_format])
                 elif value:
                     labelled = r < g.header or (r, c) in g.bold
                     kind = "header" if labelled else "short" if (r, c) in g.centred else "text"
