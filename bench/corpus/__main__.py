@@ -15,12 +15,17 @@ def _list(text: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.corpus", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.corpus",
+        description="Generate budget documents modelled on data/samples (a key-fund compilation per "
+                    "year, a department disclosure per department and year) and manifest.json, the "
+                    "figures they state.",
+    )
     parser.add_argument("--out", type=Path, required=True, help="output folder (created if missing)")
     parser.add_argument("--departments", type=int, required=True,
                         help="departments with a disclosure each year (at most the 45 the samples name)")
     parser.add_argument("--years", required=True, help="comma-separated years, 2021–2025")
-    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--seed", type=int, required=True, help="same arguments and seed, same bytes")
     parser.add_argument("--formats", default="txt",
                         help=f"comma-separated, of {','.join(FORMATS)} (default txt)")
     parser.add_argument("--messy", type=float, default=0.0, help="share of documents given mess (default 0)")

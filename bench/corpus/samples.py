@@ -17,6 +17,8 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+import openpyxl
+
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 FUNDS_SAMPLE = SAMPLES / "wansheng_2024_key_special_funds.txt"
 DEPT_SAMPLE = SAMPLES / "wansheng_2024_admin_office_dept_budget.txt"
@@ -279,8 +281,6 @@ class SheetT:
 @cache
 def workbook_sheets() -> tuple[SheetT, ...]:
     """The sample workbook's sheets in order (目录, 表一 … 表十六): names and column widths."""
-    import openpyxl  # only needed here; the text templates do without it
-
     wb = openpyxl.load_workbook(DEPT_WORKBOOK)
     try:
         return tuple(
