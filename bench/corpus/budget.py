@@ -9,7 +9,7 @@ comes out the same in every corpus made with the same seed.
 
 Amounts start from the template (the 2024 disclosure of 管委会办公室) scaled by a
 department size, and every table is derived from the functional leaves, the
-three-cents split of basic spending into economic subjects and the 三公 items:
+cent-exact split of spending into economic subjects and the 三公 items:
 subtotals are sums, never drawn on their own.
 """
 
@@ -83,6 +83,7 @@ class Year:
         return [leaf for leaf in self.leaves if leaf.total]
 
     def sum(self, attr: str) -> int:
+        """Total of one leaf figure ("basic", "project", "fund", "general", "total") over the leaves."""
         return sum(getattr(leaf, attr) for leaf in self.leaves)
 
     @property

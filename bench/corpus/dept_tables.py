@@ -13,10 +13,9 @@ from collections.abc import Callable, Sequence
 
 from bench.corpus.budget import ABROAD, CAR_BUY, CAR_RUN, RECEPTION, Leaf, Year
 from bench.corpus.departments import Department
-from bench.corpus.funds import shift_years
 from bench.corpus.layout import Cell, Num, Para
 from bench.corpus.money import table_text, to_decimal
-from bench.corpus.samples import TableT, dept_template
+from bench.corpus.samples import TableT, dept_template, shift_years
 
 Row = list[Cell]
 

@@ -11,14 +11,13 @@ does.  Departments and their codes are the real ones.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from functools import cache
 
 from bench.corpus import indicators
 from bench.corpus.departments import Department
 from bench.corpus.money import catalog_text, form_text, rng, round_cents, scaled, to_decimal
-from bench.corpus.samples import SAMPLE_YEAR, FundT, funds_template
+from bench.corpus.samples import SAMPLE_YEAR, FundT, funds_template, shift_years
 
 # endings of real fund names, longest first; a renamed fund keeps its stem and takes another ending
 _ENDINGS = {
@@ -128,19 +127,3 @@ def stated_total(funds: list[Fund], printed: dict[int, int]) -> str:
     """
     total = sum(round_cents(printed.get(f.seq, f.cents), 10) for f in funds)
     return f"{to_decimal(round_cents(total, 100)):,.0f}"
-
-
-_YEARS = re.compile(r"20\d{2}(?=\s?年)")
-
-
-def shift_years(text: str, year: int) -> str:
-    """Move the sample year and the one before it ("2024年", "2023 年") to ``year`` and the year before.
-
-    Other years (plan periods such as 2020-2035, past events) stay as written.
-    """
-
-    def move(m: re.Match[str]) -> str:
-        y = int(m.group(0))
-        return str(year - (SAMPLE_YEAR - y)) if SAMPLE_YEAR - 1 <= y <= SAMPLE_YEAR else m.group(0)
-
-    return _YEARS.sub(move, text)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bench.corpus.funds import Fund, compilation, shift_years, stated_total
+from bench.corpus.funds import Fund, compilation, stated_total
 from bench.corpus.indicators import UNIT_TYPOS, indicator_cells, number_cell
 from bench.corpus.layout import (
     ALL_FORMATS,
@@ -32,7 +32,7 @@ from bench.corpus.layout import (
     label_value_merges,
 )
 from bench.corpus.money import catalog_text, rng, scaled, to_decimal
-from bench.corpus.samples import funds_template
+from bench.corpus.samples import funds_template, shift_years
 
 # kind of mess -> how often the real compilation has it (a messy one gets 1 to that many)
 _CAPS = {"html_tags": 14, "shifted_row": 20, "weight_in_core_column": 4, "catalog_form_mismatch": 4,

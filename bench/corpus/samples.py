@@ -44,6 +44,22 @@ def clean(text: str) -> str:
     return _MATH.sub(symbol, _TAGS.sub("", text)).strip()
 
 
+_YEARS = re.compile(r"20\d{2}(?=\s?年)")
+
+
+def shift_years(text: str, year: int) -> str:
+    """Move the sample year and the one before it ("2024年", "2023 年") to ``year`` and the year before.
+
+    Other years (plan periods such as 2020-2035, past events) stay as written.
+    """
+
+    def move(m: re.Match[str]) -> str:
+        y = int(m.group(0))
+        return str(year - (SAMPLE_YEAR - y)) if SAMPLE_YEAR - 1 <= y <= SAMPLE_YEAR else m.group(0)
+
+    return _YEARS.sub(move, text)
+
+
 def _lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").split("\n")
 
