@@ -28,13 +28,17 @@ from ingest.pipeline import ADDED, FAILED, REPLACED, ingest_file, ingest_paths
 ROOT = Path(__file__).resolve().parent.parent
 MEMORY_MB = 400  # a bounded run: the interpreter, its libraries and one sample document fit well under it
 
+# The peak is the process's own high-water mark (VmHWM).  getrusage's ru_maxrss would do on
+# most systems, but Linux carries the parent's peak into a child across fork and exec, so a
+# child of a large test process would report the test process's size instead of its own.
 _INGEST = textwrap.dedent("""
-    import json, resource, sys
+    import json, sys
     from pathlib import Path
     from db.engine import make_engine
     from ingest.pipeline import ingest_paths
     results = ingest_paths(make_engine(sys.argv[1]), [Path(p) for p in sys.argv[2:]])
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    status = Path("/proc/self/status").read_text()
+    peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
     print(json.dumps({"results": [[r.path.name, r.status, r.message] for r in results], "peak_mb": peak}))
 """)
 
