@@ -1,8 +1,8 @@
 """Write one document's blocks and records into the SQL store, inside the caller's transaction.
 
 Every block row becomes a ``source_rows`` row first; every record then points
-at the source row object it came from (records hold the very ``Row`` objects
-the reader made, so the link is by identity, never by re-finding text).
+at the source row it came from (records hold the very ``Row`` objects the
+reader made, so the link is by object identity, never by re-finding text).
 """
 
 from __future__ import annotations
