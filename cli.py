@@ -92,14 +92,17 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Serve the page; on an empty store, first ingest ``--samples`` exactly as ``budgetqa ingest`` would."""
+    from app import serve, serve_problem  # importing Gradio takes seconds; the other subcommands do not pay
+
+    problem = serve_problem(args.host, args.port)  # no password for the network, or the port is taken
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     engine = make_engine()
     if args.samples and document_count(engine) == 0:
         print(f"库中还没有文件，先导入样例：{args.samples}", file=sys.stderr)
         _cmd_ingest(argparse.Namespace(paths=[args.samples]))
-    from app import serve  # importing Gradio takes seconds; the other subcommands do not pay for it
-
-    serve(engine, args.host, args.port)
-    return 0
+    return serve(engine, args.host, args.port)
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
@@ -163,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="返回条数（默认 5）")
     p.set_defaults(func=_cmd_search)
     p = sub.add_parser("serve", help="启动问答页面")
-    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    p.add_argument("--host", default=os.environ.get("BUDGETQA_HOST", "127.0.0.1"),
+                   help="监听地址（默认 127.0.0.1，或环境变量 BUDGETQA_HOST；0.0.0.0 供局域网访问，"
+                        "须设 BUDGETQA_PASSWORD）")
     p.add_argument("--port", type=int, default=int(os.environ.get("BUDGETQA_PORT", "7860")),
                    help="端口（默认 7860，或环境变量 BUDGETQA_PORT）")
     p.add_argument("--samples", metavar="DIR",
