@@ -47,7 +47,7 @@ import gradio as gr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from assistant.answer import Answer
+from assistant.answer import ENGINE_LLM, Answer
 from assistant.checks import render_text, run_checks
 from assistant.exports import findings_xlsx, table_csv, table_xlsx
 from assistant.presenting import FINDING_HEADERS, engine_name, export_name, finding_rows, result_table
@@ -146,14 +146,19 @@ class ChatPage:
         return self._ask(message, session.conversation).text
 
     def respond(self, message: str, session: PageSession) -> Iterator[tuple[str, PageSession, str]]:
-        """Show the question at once, then its complete answer: (conversation, session, input box)."""
+        """The conversation with the question's complete answer: (conversation, session, input box).
+
+        The rule engine answers in milliseconds, so its answer is the only update:
+        an extra "正在查询…" render would cost more time than it saves.
+        """
         question = (message or "").strip()
         if not question:
             yield conversation_html([t.html for t in session.turns]), session, ""
             return
         turn_id = uuid.uuid4().hex
         shown = [t.html for t in session.turns]
-        yield conversation_html([*shown, pending_html(turn_id, question)]), session, ""
+        if self.assistant.mode == ENGINE_LLM:  # a model takes seconds: show the question meanwhile
+            yield conversation_html([*shown, pending_html(turn_id, question)]), session, ""
         answer = self._ask(question, session.conversation)
         turn = Turn(turn_id, answer, turn_html(turn_id, answer))
         session.turns.append(turn)

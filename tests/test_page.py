@@ -143,7 +143,11 @@ def test_a_list_answer_is_a_short_lead_a_numeric_table_and_a_complete_chart(page
     heading.click()
     expect(table.locator("tbody tr").first).to_contain_text("万东镇村社区组织经费保障")
     assert english_words(page) == set()
-    shot(page, "02-list-answer.png", full=True)
+    shot(page, "02-list-answer-1280.png")
+    turn.screenshot(path=str(page_server.ARTIFACTS / "02-list-answer-block.png"))
+    page.set_viewport_size({"width": 800, "height": 1100})  # a tablet
+    turn.scroll_into_view_if_needed()
+    shot(page, "02-list-answer-800.png")
     with page.expect_download() as download:
         turn.get_by_role("button", name="下载 Excel").click()
     assert download.value.suggested_filename == f"预算超过1000万的专项_{date.today().isoformat()}.xlsx"
@@ -183,6 +187,21 @@ def test_every_answer_keeps_its_own_sources_and_opens_the_pdf_page(page: Page):
     shot(page, "03-source-viewer.png")
     page.keyboard.press("Escape")
     expect(viewer).to_have_count(0)
+
+
+def test_a_suggested_reading_is_asked_when_clicked(page: Page):
+    """A button the engine offers for an ambiguous question asks that reading in the same conversation.
+
+    Today's engine offers none, so one is placed in the first answer as an engine would render it.
+    """
+    ask(page, "卫健局有几个专项？")
+    page.locator("[data-turn] .bqa-answer").first.evaluate(
+        "block => block.insertAdjacentHTML('afterbegin', "
+        "'<div class=\"bqa-choices\"><button type=\"button\" class=\"bqa-choice\" "
+        "data-ask=\"办公用房管理专项今年预算多少？\">办公用房管理专项今年预算多少？</button></div>')"
+    )
+    page.get_by_role("button", name="办公用房管理专项今年预算多少？").first.click()
+    expect(settled(page, 2)).to_contain_text("550.0")
 
 
 def test_the_meeting_record_holds_each_question_and_its_table(page: Page):

@@ -29,7 +29,7 @@ from assistant.presenting import (
     strip_tags,
 )
 from assistant.record import conversation_docx, findings_docx
-from assistant.web.turns import turn_html
+from assistant.web.turns import conversation_html, pending_html, turn_html
 from db.citations import Citation
 
 DAY = date(2026, 12, 3)
@@ -137,6 +137,9 @@ def test_turn_html_is_a_complete_escaped_block():
     assert '<td class="num" data-v="6562.4">6,562.4</td>' in html
     assert html.count('class="bqa-bar-row"') == 2 and "专项预算（万元）" in html
     assert "完整文字说明" in html and 'data-export="xlsx"' in html and "SELECT 1;" in html
+    waiting = pending_html("t2", "<b>问</b>")
+    assert 'data-state="pending"' in waiting and "&lt;b&gt;问" in waiting
+    assert "data-record" in conversation_html([html, waiting]) and "data-record" not in conversation_html([])
 
 
 def test_meeting_record_and_check_report_open_in_office():
