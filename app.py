@@ -95,20 +95,23 @@ THEME = gr.themes.Soft(
 
 
 @dataclass
-class Turn:
-    """One question and its answer as the page shows it."""
-
-    id: str
-    answer: Answer
-    html: str
-
-
-@dataclass
 class PageSession:
-    """One visitor's page: the engine's conversation (for follow-ups) and the turns shown."""
+    """One visitor's page: the engine's conversation (for follow-ups) and each answer's HTML block."""
 
     conversation: Conversation = field(default_factory=Conversation)
-    turns: list[Turn] = field(default_factory=list)
+    blocks: list[str] = field(default_factory=list)
+
+
+class ChoiceData(gr.EventData):
+    """The data of the conversation's ``ask`` event: the reading a suggested-reading button asks.
+
+    Gradio builds the handler's event argument from its type hint, so the page's
+    script sends ``{question}`` and the handler reads an attribute, not a dict.
+    """
+
+    def __init__(self, target: Any, data: Any) -> None:
+        super().__init__(target, data)
+        self.question = str((data or {}).get("question", "")) if isinstance(data, dict) else ""
 
 
 class ChatPage:
@@ -153,24 +156,22 @@ class ChatPage:
         """
         question = (message or "").strip()
         if not question:
-            yield conversation_html([t.html for t in session.turns]), session, ""
+            yield conversation_html(session.blocks), session, ""
             return
         turn_id = uuid.uuid4().hex
-        shown = [t.html for t in session.turns]
         if self.assistant.mode == ENGINE_LLM:  # a model takes seconds: show the question meanwhile
-            yield conversation_html([*shown, pending_html(turn_id, question)]), session, ""
+            yield conversation_html([*session.blocks, pending_html(turn_id, question)]), session, ""
         answer = self._ask(question, session.conversation)
-        turn = Turn(turn_id, answer, turn_html(turn_id, answer))
-        session.turns.append(turn)
-        with self._answers_lock:
+        session.blocks.append(turn_html(turn_id, answer))
+        with self._answers_lock:  # kept for the downloads the block offers
             self._answers[turn_id] = answer
             while len(self._answers) > TURNS_KEPT:
                 self._answers.popitem(last=False)
-        yield conversation_html([*shown, turn.html]), session, ""
+        yield conversation_html(session.blocks), session, ""
 
-    def ask_choice(self, session: PageSession, event: gr.EventData) -> Iterator[tuple[str, PageSession, str]]:
+    def ask_choice(self, session: PageSession, event: ChoiceData) -> Iterator[tuple[str, PageSession, str]]:
         """A suggested reading clicked in an answer: asked like a typed question."""
-        yield from self.respond(str((event._data or {}).get("question", "")), session)
+        yield from self.respond(event.question, session)
 
     @staticmethod
     def new_conversation() -> tuple[str, PageSession, str]:
@@ -327,7 +328,8 @@ class ChatPage:
             server_functions=[_plain(self.export_table), _plain(self.export_record)], apply_default_css=False,
         )
         gr.HTML("", elem_id="source-viewer", js_on_load=asset("viewer.js"), apply_default_css=False,
-                server_functions=[_plain(self.view_source)], opening=message_html("正在打开原件…"))
+                server_functions=[_plain(self.view_source)], opening=message_html("正在打开原件…"),
+                failed=message_html("无法连接服务器，请稍后再试。"))
         with gr.Column(elem_id="ask-bar"):
             # no autofocus: focusing a box at the bottom would scroll the page past its title on load
             message = gr.Textbox(

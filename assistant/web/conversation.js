@@ -56,12 +56,12 @@ element.addEventListener('click', async (event) => {
   const exported = target.closest('[data-export]');
   if (exported) {
     const turn = exported.closest('[data-turn]').dataset.turn;
-    save(await server.export_table({ turn, format: exported.dataset.export }));
+    save(await server.export_table({ turn, format: exported.dataset.export }).catch(() => null));
     return;
   }
   if (target.closest('[data-record]')) {
     const turns = Array.from(element.querySelectorAll('[data-turn][data-state=done]'), (t) => t.dataset.turn);
-    save(await server.export_record(turns));
+    save(await server.export_record(turns).catch(() => null));
   }
 });
 

@@ -1,13 +1,13 @@
 // The source viewer drawer: opens when a cited row is clicked anywhere in the conversation, shows
-// `props.opening` ("正在打开原件…") at once, then the original from the server, scrolled to the
-// marked row; closes with its button or Escape.  Runs as gr.HTML's js_on_load, where `element`,
+// `props.opening` ("正在打开原件…") at once, then the original from the server (or `props.failed`),
+// scrolled to the marked row; closes with its button or Escape.  Runs as gr.HTML's js_on_load, where `element`,
 // `props` and `server` are given.
 let asked = 0;
 
 document.addEventListener('bqa-cite', async (event) => {
   const mine = ++asked;
   props.value = props.opening;
-  const shown = await server.view_source(event.detail);
+  const shown = await server.view_source(event.detail).catch(() => props.failed);
   if (mine !== asked) return;  // a later click won
   props.value = shown;
   requestAnimationFrame(() => {
