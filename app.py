@@ -15,24 +15,22 @@ session holds its own ``PageSession`` in ``gr.State`` so follow-ups resolve
 against that visitor's last answer.  ``/chat`` answers with text for
 ``gradio_client`` scripts and the load test.
 
-Writes are a privilege: the upload tab exists only when ``BUDGETQA_ADMIN_PASSWORD``
-is set, and every write handler checks the operator password sent with its
-event, because a hidden control can still be called over Gradio's queue.
-Listening beyond this machine requires ``BUDGETQA_PASSWORD`` (Gradio's login).
+Writes are a privilege: the upload tab exists only when an operator password is
+set (``BUDGETQA_ADMIN_PASSWORD``), and every write handler checks the password
+sent with its event, because a hidden control can still be called over Gradio's
+queue.  Listening beyond this machine requires ``BUDGETQA_PASSWORD`` (Gradio's
+login); the command line enforces that before the page starts.
 Everything is served locally: no CDN fonts, no share link, no analytics.
 """
 
 from __future__ import annotations
 
 import base64
-import errno
 import functools
 import hmac
-import ipaddress
 import logging
 import os
 import socket
-import sys
 import tempfile
 import threading
 import uuid
@@ -78,7 +76,6 @@ EXAMPLES = [
 CHAT_CONCURRENCY = 8
 # Answers kept for their downloads (a meeting's worth for every visitor), oldest forgotten first
 TURNS_KEPT = 2000
-PASSWORD_ENV, ADMIN_PASSWORD_ENV = "BUDGETQA_PASSWORD", "BUDGETQA_ADMIN_PASSWORD"
 MIME = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -418,58 +415,25 @@ def _download(name: str, data: bytes) -> dict[str, str]:
 # ---- serving ------------------------------------------------------------------------------
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is reachable from this machine only."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def serve_problem(host: str, port: int) -> str | None:
-    """Why the page cannot be served as asked, in one Chinese line; ``None`` when it can."""
-    if not is_loopback(host) and not os.environ.get(PASSWORD_ENV):
-        return (f"在 {host} 上监听会让局域网内的其他电脑打开本页面，必须先设置访问密码："
-                f"请设置环境变量 {PASSWORD_ENV}（只在本机使用请用 --host 127.0.0.1）。")
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        # the same option uvicorn sets, so a port in TIME_WAIT after a restart does not count as busy
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                return (f"端口 {port} 已被占用（可能已有一个问答页面在运行）："
-                        "请用 --port 或环境变量 BUDGETQA_PORT 换一个端口。")
-            return f"无法在 {host}:{port} 上监听（{exc.strerror}）：请检查 --host 或环境变量 BUDGETQA_HOST。"
-    return None
-
-
-def serve(engine: Engine, host: str, port: int) -> int:
-    """Serve the page until interrupted; returns the process exit code."""
+def serve(engine: Engine, host: str, port: int, password: str | None, operator: str | None) -> None:
+    """Serve the page until interrupted: behind Gradio's login when ``password`` is given, with
+    the upload tab when ``operator`` (the operator password) is.  The command line checks the
+    host, port and passwords first; a port taken meanwhile raises ``OSError``."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    password = os.environ.get(PASSWORD_ENV) or None
     assistant = Assistant(engine)
     # the first answer opens the vector index and loads the vocabulary and word segmenter;
     # do it while Gradio starts so the first visitor does not wait for it
     threading.Thread(target=assistant.ask, args=(EXAMPLES[0], Conversation()), daemon=True).start()
-    demo = ChatPage(assistant, os.environ.get(ADMIN_PASSWORD_ENV)).build()
+    demo = ChatPage(assistant, operator).build()
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
-    where = f"http://{socket.gethostname() if not is_loopback(host) else host}:{port}"
+    where = f"http://{socket.gethostname() if host in ('0.0.0.0', '::') else host}:{port}"
     print(f"问答页面：{where}" + ("（需要访问密码）" if password else ""), flush=True)
-    try:
-        demo.launch(
-            server_name=host, server_port=port, share=False, theme=THEME, css=asset("page.css"),
-            footer_links=[], quiet=True, max_file_size="100mb", mcp_server=False,
-            auth=_login(password) if password else None,
-            auth_message="请输入本次会议的访问密码（用户名可填您的姓名）。",
-        )
-    except OSError as exc:  # the port was taken between the check and the start
-        print(serve_problem(host, port) or f"页面无法启动：{exc}", file=sys.stderr, flush=True)
-        return 1
-    return 0
+    demo.launch(
+        server_name=host, server_port=port, share=False, theme=THEME, css=asset("page.css"),
+        footer_links=[], quiet=True, max_file_size="100mb", mcp_server=False,
+        auth=_login(password) if password else None,
+        auth_message="请输入本次会议的访问密码（用户名可填您的姓名）。",
+    )
 
 
 def _login(password: str) -> Callable[[str, str], bool]:
