@@ -377,8 +377,8 @@ class ChatPage:
         )
         with gr.Row():
             start = gr.Button("开始核对", variant="primary", scale=0, min_width=160)
-            xlsx = gr.DownloadButton("下载报告（Excel）", visible=False, scale=0, min_width=160)
-            docx = gr.DownloadButton("下载报告（Word）", visible=False, scale=0, min_width=160)
+            xlsx = gr.DownloadButton("下载报告（Excel）", visible=False, scale=0, min_width=200)
+            docx = gr.DownloadButton("下载报告（Word）", visible=False, scale=0, min_width=200)
         headline = gr.Markdown()
         table = gr.Dataframe(
             headers=FINDING_HEADERS, label="核对结果", interactive=False, wrap=True, max_height=640,

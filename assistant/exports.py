@@ -51,7 +51,7 @@ def table_xlsx(table: ResultTable, title: str) -> bytes:
         sheet.append([c.number if c.number is not None else c.text for c in row])
         for written, cell in zip(row, sheet[sheet.max_row], strict=True):
             if written.number is not None:
-                cell.number_format = number_format(written)
+                cell.number_format = _number_format(written)
     if table.total is not None:
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
@@ -78,7 +78,7 @@ def findings_xlsx(findings: Sequence[Finding], headline: str) -> bytes:
     return _saved(book)
 
 
-def number_format(cell: Cell) -> str:
+def _number_format(cell: Cell) -> str:
     """Excel's format for a number with the decimals the source wrote: ``#,##0.0``."""
     return "#,##0" + ("." + "0" * cell.decimals if cell.decimals else "")
 

@@ -194,7 +194,7 @@ def _decimals(written: str) -> int:
     return len(written.partition(".")[2])
 
 
-def number_cell(value: Any) -> Cell | None:
+def _number_cell(value: Any) -> Cell | None:
     """An exact number cell, or ``None`` when the value is not a number.
 
     Text keeps the decimals it was written with ("5,763.0" → 1); a Decimal from
@@ -224,7 +224,7 @@ def _cell(value: Any, numeric: bool) -> Cell:
     if value is None:
         return Cell("")
     if numeric:
-        made = number_cell(value)
+        made = _number_cell(value)
         if made is not None:
             return made
     if isinstance(value, bool):

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import docx
+import httpx
 import page_server
 import pdfplumber
 import pytest
@@ -234,6 +235,9 @@ def test_check_tab_report_with_downloads(page: Page):
     shot(page, "04-check.png")
 
 
-def test_chat_api_answers_with_text(server: page_server.Server):
+def test_chat_api_answers_and_a_read_only_page_has_no_write_event(server: page_server.Server):
     client = Client(server.url, verbose=False)
     assert "卫生健康局" in client.predict("哪个部门的专项预算最多", api_name="/chat")
+    config = httpx.get(server.url + "config").json()
+    assert not [c for c in config["components"] if c["type"] == "file"]
+    assert not {d["api_name"] for d in config["dependencies"]} & {"upload", "confirm", "cancel"}
