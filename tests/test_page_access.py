@@ -23,8 +23,8 @@ import page_server
 import pytest
 from conftest import DEPT_TXT, SAMPLES
 from gradio_client import Client
-from playwright.sync_api import Browser, expect, sync_playwright
-from test_page import BROWSER_ARGS, CHROMIUM, english_words, shot
+from playwright.sync_api import Browser, expect
+from test_page import english_words, shot
 
 PASSWORD, OPERATOR = "meeting-2026", "operator-2026"
 SETTINGS = {"BUDGETQA_PASSWORD": PASSWORD, "BUDGETQA_ADMIN_PASSWORD": OPERATOR}
@@ -131,14 +131,6 @@ def test_writes_over_the_queue_need_the_operator_password(server: page_server.Se
     assert FIGURE not in _figure(server)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield browser
-        browser.close()
-
-
 def test_the_operator_uploads_in_chinese(server: page_server.Server, browser: Browser, tmp_path: Path):
     good = tmp_path / "测试单位2024年工作说明.txt"
     good.write_text("测试单位2024年工作说明\n\n一、基本情况\n本单位2024年一般公共预算支出123.45万元。\n",
@@ -154,7 +146,7 @@ def test_the_operator_uploads_in_chinese(server: page_server.Server, browser: Br
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     status = page.get_by_text("可导入文件（需操作员密码）", exact=False)
-    expect(status).to_be_visible(timeout=30_000)
+    expect(status).to_be_visible()
     stored = int(re.search(r"已导入 (\d+) 份文件", status.inner_text()).group(1))
     page.get_by_role("tab", name="导入文件").click()
     page.locator("input[type=file][multiple]").set_input_files([str(good), str(empty), str(program)])
@@ -163,7 +155,7 @@ def test_the_operator_uploads_in_chinese(server: page_server.Server, browser: Br
     expect(page.get_by_text(REFUSED, exact=False)).to_be_visible()
     page.get_by_label("操作员密码").fill(OPERATOR)
     page.get_by_role("button", name="开始导入").click()
-    expect(page.get_by_text(f"{good.name}：新增", exact=False)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(f"{good.name}：新增", exact=False)).to_be_visible()
     expect(page.get_by_text("空文件.txt：失败", exact=False)).to_be_visible()
     expect(page.get_by_text("说明.exe：失败。不支持的文件类型", exact=False)).to_be_visible()
     expect(page.get_by_text(f"已导入 {stored + 1} 份文件", exact=False)).to_be_visible()
