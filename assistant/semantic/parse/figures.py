@@ -84,7 +84,7 @@ def parts(state: State, base: Query, focus: Query | None, result: Understanding)
             continue
         info = read_clause(state, clause)
         settle_scope(state, info, previous)
-        found = _clause_parts(state, info, base, depts, queries)
+        found = _clause_parts(state, info, base, depts, queries, focus)
         unknown = [t.text for t in state.unused_content() if t.clause == clause]
         if unknown:
             result.unanswered.append(("".join(t.text for t in state.clause_tokens(clause)
@@ -92,7 +92,6 @@ def parts(state: State, base: Query, focus: Query | None, result: Understanding)
         else:
             queries.extend(q for q in found if q not in queries)  # 增加了多少: answered already
         previous = info
-    del focus
     return queries
 
 
@@ -112,7 +111,7 @@ def _departments(state: State) -> tuple[int, ...]:
 
 
 def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int, ...],
-                  done: list[Query]) -> list[Query]:
+                  done: list[Query], focus: Query | None = None) -> list[Query]:
     years = _years(state, info, base)
     pieces = _pieces(state, info)
     terms = {alias: target for alias, target in state.model.lexicon.terms}
@@ -121,6 +120,9 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
     if not pieces and not done:  # 卫生健康支出（210）23年和今年各多少: the figure was named before
         earlier = _background_pieces(state, info)
         pieces = targets = [Piece([t for p in earlier for t in p.tokens])] if earlier else []
+        if not pieces and focus is not None and focus.over == FIGURES:  # 去年呢: the figure asked last
+            _asking_words(info)
+            return [replace(focus, years=years, year=years[-1], derived=base.derived)]
     if not targets and done and pieces:  # 基本支出里安排了多少: the last figure, narrowed
         last = next(f for f in done[-1].filters if isinstance(f, FigureIs))
         narrowing += last.context + last.display

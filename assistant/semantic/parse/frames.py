@@ -98,7 +98,8 @@ def attribute_frame(state: State, info: ClauseInfo, base: Query) -> Query | None
     if by_contact and not asked and not lists_funds:
         asked = ["department", "contact", "phone"]
     scoped = named_funds(info) or _refers_back(info, base) or by_contact or any(
-        m.kind in ("dept", "name") for m in info.mentions)  # 医保中心那个专项找谁: each fund of the scope
+        m.kind in ("dept", "name") for m in info.mentions) or any(  # 医保中心那个专项找谁: each fund of it
+        isinstance(f, FundIs | InDepartments | InGroup | NameHas) for f in base.filters)
     if not asked or not scoped:
         return None
     info.use(*(info.measures.get(m) for m in asked), *info.shapes.values(), info.followup)

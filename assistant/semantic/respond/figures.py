@@ -44,9 +44,12 @@ def figures(result: PartResult, draft: Draft, model: SemanticModel) -> None:
         _total(result, draft, "以上各项", model)
         return
     derived = query.derived
+    asked = set(query.years) if query.years and derived is None else None
     for (dept, year), row in sorted(chosen.items()):
         if derived is not None and derived.base_year and year == derived.base_year:
             continue
+        if asked is not None and year not in asked:
+            continue  # 去年呢: only the year asked
         draft.say(f"{model.department_label(dept)}{year}年{shown}：{row['amount_text']}万元"
                   f"（{where(row)}）{_others(result, row, model)}。")
         draft.cite(row["source_row_id"])
