@@ -112,7 +112,7 @@ def test_sqlite_refuses_to_build_a_value_larger_than_the_byte_cap(lite: Engine) 
         run_bounded(lite, "SELECT group_concat(text, '') FROM source_rows", StatementBudget(max_bytes=1_000))
 
 
-def test_postgres_does_not_hand_over_a_value_larger_than_the_byte_cap(pg: Engine) -> None:
+def test_postgres_results_stop_at_the_byte_cap_even_for_a_single_value(pg: Engine) -> None:
     result = run_bounded(pg, "SELECT string_agg(text, '') FROM source_rows", StatementBudget(max_bytes=1_000))
     assert result.rows == [] and "字节的上限" in result.cut
 
