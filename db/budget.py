@@ -7,17 +7,21 @@ makes a concurrent ingest fail, PostgreSQL runs it until someone restarts the
 server, and a result of a few huge values fills the process's memory.
 
 ``run_bounded`` has the database itself enforce a deadline — a progress
-handler that aborts the SQLite VM, ``statement_timeout`` on PostgreSQL — caps
-the length of any one SQLite value, and stops fetching at a row cap and a byte
-cap.  The statement also runs read-only (``query_only`` / ``READ ONLY``), as a
-second line behind whatever checked it.  Other databases are refused: a
-statement whose time cannot be limited is not run.
+handler that aborts the SQLite VM, ``statement_timeout`` on PostgreSQL — and
+the size of each row before it reaches this process: SQLite refuses to build a
+value longer than the byte cap (and more than a few dozen columns), PostgreSQL
+measures each row on the server and sends an oversized one as NULLs.
+Fetching then stops at a row cap and a byte cap.  The statement also runs
+read-only (``query_only`` / ``READ ONLY``), as a second line behind whatever
+checked it.  Other databases are refused: a statement whose time cannot be
+limited is not run.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, Protocol
@@ -27,7 +31,6 @@ from sqlalchemy.exc import DBAPIError
 
 from db.settings import positive
 
-BATCH = 50  # rows per fetch: small enough that a cap stops the fetching soon after it is reached
 PROGRESS_STEPS = 1_000  # SQLite VM instructions between deadline checks (microseconds apart)
 QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by statement_timeout
 
@@ -92,12 +95,27 @@ class BudgetExceeded(Exception):
 
 
 class _Limits(Protocol):
-    """A database's way of holding a statement to its budget while it runs."""
+    """A database's way of holding a statement to its budget while it runs.
+
+    ``batch`` is how many rows one fetch brings into memory before their
+    sizes are counted.
+    """
+
+    batch: int
 
     def __enter__(self) -> _Limits: ...
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None: ...
+
+    def statement(self, sql: str) -> str:
+        """The statement to run for ``sql``, with whatever measures its rows."""
+
+    def columns(self, names: list[str]) -> list[str]:
+        """The statement's own columns among those the database reports."""
+
+    def unpack(self, row: Any) -> tuple[Any, ...] | None:
+        """A fetched row as the statement's values; ``None`` when it was too large to send."""
 
     def rearm(self) -> None:
         """Called before each fetch: the time left applies to the work that fetch triggers."""
@@ -112,19 +130,24 @@ def _too_slow(budget: StatementBudget) -> str:
 
 
 class _SQLiteLimits:
-    """SQLite: a progress handler aborts the VM at the deadline; one value holds at most ``max_bytes``.
+    """SQLite: a progress handler aborts the VM at the deadline; a row holds at most ``MAX_COLUMNS``
+    values of at most ``max_bytes`` each, and rows are fetched one at a time (from a local file
+    that costs nothing), so no more than one row is in memory before it is measured.
 
     Everything is set on the pooled DBAPI connection and put back on exit, so
     the ingest that later borrows the same connection (and stores files of
     many megabytes) is not limited.
     """
 
+    batch = 1
+    MAX_COLUMNS = 64  # a budget question selects a dozen columns; SQLite's default is 2000
+
     def __init__(self, conn: Connection, budget: StatementBudget, deadline: Deadline) -> None:
         self.raw: sqlite3.Connection = conn.connection.dbapi_connection  # type: ignore[assignment]
         self.budget = budget
         self.deadline = deadline
         self.fired = False
-        self.length = 0
+        self.length = self.width = 0
         self.query_only = 0
 
     def _expired(self) -> bool:
@@ -135,14 +158,25 @@ class _SQLiteLimits:
         self.query_only = self.raw.execute("PRAGMA query_only").fetchone()[0]
         self.raw.execute("PRAGMA query_only = ON")
         self.length = self.raw.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, self.budget.max_bytes)
+        self.width = self.raw.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, self.MAX_COLUMNS)
         self.raw.set_progress_handler(self._expired, PROGRESS_STEPS)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.raw.set_progress_handler(None, 0)
+        self.raw.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, self.width)
         self.raw.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, self.length)
         self.raw.execute(f"PRAGMA query_only = {int(self.query_only)}")
+
+    def statement(self, sql: str) -> str:
+        return sql
+
+    def columns(self, names: list[str]) -> list[str]:
+        return names
+
+    def unpack(self, row: Any) -> tuple[Any, ...] | None:
+        return tuple(row)
 
     def rearm(self) -> None:
         """Nothing to do: the handler compares against the absolute deadline."""
@@ -152,6 +186,8 @@ class _SQLiteLimits:
             return _too_slow(self.budget)
         if "string or blob too big" in str(exc.orig):
             return f"查询结果中有单个值超过 {self.budget.max_bytes:,} 字节的上限，已停止。"
+        if "too many columns" in str(exc.orig):
+            return f"查询结果超过 {self.MAX_COLUMNS} 列的上限，请只选需要的列。"
         return None
 
 
@@ -162,7 +198,20 @@ class _PostgresLimits:
     goes back to the pool, so no other user of the connection inherits it.
     Re-armed before each fetch because each FETCH of a server-side cursor is a
     statement of its own with a fresh timeout.
+
+    The server measures every row (``pg_column_size``, a byte count that does
+    not render the row as text) and sends one larger than ``max_bytes`` as
+    NULLs with a flag, so a value of hundreds of megabytes that a string
+    aggregate builds in a second never crosses the socket.  The row is
+    expanded from a LATERAL subquery, which keeps the statement's column
+    names, types and order.
     """
+
+    batch = 20
+    SIZED = ("SELECT budget_out.*, budget_sized.too_big FROM "
+             "(SELECT budget_row AS whole, pg_column_size(budget_row) > {cap} AS too_big "
+             "FROM ({sql}) AS budget_row) AS budget_sized "
+             "LEFT JOIN LATERAL (SELECT (budget_sized.whole).*) AS budget_out ON NOT budget_sized.too_big")
 
     def __init__(self, conn: Connection, budget: StatementBudget, deadline: Deadline) -> None:
         self.conn = conn
@@ -177,6 +226,16 @@ class _PostgresLimits:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         """Nothing to undo: the transaction's rollback drops the settings."""
+
+    def statement(self, sql: str) -> str:
+        return self.SIZED.format(cap=self.budget.max_bytes, sql=sql.strip().rstrip(";"))
+
+    def columns(self, names: list[str]) -> list[str]:
+        return names[:-1]
+
+    def unpack(self, row: Any) -> tuple[Any, ...] | None:
+        *values, too_big = row
+        return None if too_big else tuple(values)
 
     def rearm(self) -> None:
         left_ms = int(self.deadline.left() * 1000)
@@ -207,22 +266,24 @@ def _size(value: Any) -> int:
 
 def _fetch(result: CursorResult[Any], budget: StatementBudget, limits: _Limits) -> Bounded:
     """Rows until the result ends or a cap is reached; one row past the cap tells that there were more."""
-    columns = list(result.keys())
+    columns = limits.columns(list(result.keys()))
     rows: list[tuple[Any, ...]] = []
     size = 0
+    too_large = f"结果超过 {budget.max_bytes:,} 字节的上限，只取了前 {{}} 行。"
     while True:
         limits.rearm()
-        batch = result.fetchmany(BATCH)
+        batch = result.fetchmany(limits.batch)
         if not batch:
             return Bounded(columns, rows)
-        for row in batch:
+        for fetched in batch:
             if len(rows) == budget.max_rows:
                 return Bounded(columns, rows, f"结果超过 {budget.max_rows} 行，只取了前 {len(rows)} 行。")
-            size += sum(_size(value) for value in row)
-            if size > budget.max_bytes:
-                return Bounded(columns, rows,
-                               f"结果超过 {budget.max_bytes:,} 字节的上限，只取了前 {len(rows)} 行。")
-            rows.append(tuple(row))
+            row = limits.unpack(fetched)
+            if row is not None:
+                size += sum(_size(value) for value in row)
+            if row is None or size > budget.max_bytes:
+                return Bounded(columns, rows, too_large.format(len(rows)))
+            rows.append(row)
 
 
 def run_bounded(engine: Engine, sql: str, budget: StatementBudget) -> Bounded:
@@ -240,11 +301,15 @@ def run_bounded(engine: Engine, sql: str, budget: StatementBudget) -> Bounded:
     with engine.connect() as conn, limits_of(conn, budget, deadline) as limits:
         try:
             # per statement: Connection.execution_options would also stream the SET LOCAL statements
-            result = conn.exec_driver_sql(sql, execution_options={"no_parameters": True, "yield_per": BATCH})
+            options = {"no_parameters": True, "yield_per": limits.batch}
+            result = conn.exec_driver_sql(limits.statement(sql), execution_options=options)
             try:
                 return _fetch(result, budget, limits)
             finally:
-                result.close()  # a half-read SQLite statement keeps its read lock until closed
+                # a half-read SQLite statement keeps its read lock until closed; a PostgreSQL cursor
+                # whose CLOSE meets the expired statement_timeout ends with the rollback anyway
+                with suppress(DBAPIError):
+                    result.close()
         except DBAPIError as exc:
             reason = limits.explain(exc)
             if reason is None:

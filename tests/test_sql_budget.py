@@ -117,6 +117,39 @@ def test_postgres_results_stop_at_the_byte_cap_even_for_a_single_value(pg: Engin
     assert result.rows == [] and "字节的上限" in result.cut
 
 
+@pytest.mark.parametrize("sql", [
+    "SELECT name, catalog_amount, catalog_amount_text FROM funds ORDER BY catalog_amount DESC, id LIMIT 8",
+    "SELECT 1 AS a, 2 AS a, NULL AS empty, 'x' AS a",
+    "SELECT department_id, COUNT(*) AS n, SUM(catalog_amount) AS total FROM funds "
+    "GROUP BY department_id ORDER BY n DESC, department_id",
+])
+def test_a_bounded_result_is_the_statement_s_own_result(store: Engine, sql: str) -> None:
+    """Names, order, types and NULLs survive the budget (PostgreSQL measures rows in a wrapper)."""
+    with store.connect() as conn:
+        plain = conn.exec_driver_sql(sql)
+        want = (list(plain.keys()), [tuple(r) for r in plain])
+    result = run_bounded(store, sql, StatementBudget())
+    assert (result.columns, result.rows) == want and result.cut == ""
+
+
+def test_a_value_doubled_by_recursion_never_reaches_the_process(store: Engine) -> None:
+    doubling = ("WITH RECURSIVE r(s) AS (SELECT 'x' UNION ALL SELECT s || s FROM r "
+                "WHERE length(s) < 300000000) SELECT length(s) AS n, s FROM r")
+    budget = StatementBudget(max_bytes=10_000)
+    if store.dialect.name == "sqlite":  # SQLite refuses to build the value at all
+        with pytest.raises(BudgetExceeded, match="单个值超过 10,000 字节的上限"):
+            run_bounded(store, doubling, budget)
+        return
+    result = run_bounded(store, doubling, budget)  # PostgreSQL builds it, measures it, sends NULLs
+    assert [n for n, _ in result.rows] == [2 ** i for i in range(len(result.rows))]
+    assert result.cut == f"结果超过 10,000 字节的上限，只取了前 {len(result.rows)} 行。"
+
+
+def test_sqlite_results_are_at_most_64_columns_wide(lite: Engine) -> None:
+    with pytest.raises(BudgetExceeded, match="超过 64 列的上限"):
+        run_bounded(lite, "SELECT " + ", ".join(["text"] * 65) + " FROM source_rows", StatementBudget())
+
+
 # a write each database would run if the budget did not make the connection read-only
 # (a PostgreSQL cursor only holds queries, so there the write is a function that writes)
 WRITES = {"sqlite": "DELETE FROM funds", "postgresql": "SELECT nextval('funds_id_seq')"}
