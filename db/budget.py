@@ -210,7 +210,7 @@ class _PostgresLimits:
     batch = 20
     SIZED = ("SELECT budget_out.*, budget_sized.too_big FROM "
              "(SELECT budget_row AS whole, pg_column_size(budget_row) > {cap} AS too_big "
-             "FROM ({sql}) AS budget_row) AS budget_sized "
+             "FROM ({sql}\n) AS budget_row) AS budget_sized "  # the newline ends a trailing -- comment
              "LEFT JOIN LATERAL (SELECT (budget_sized.whole).*) AS budget_out ON NOT budget_sized.too_big")
 
     def __init__(self, conn: Connection, budget: StatementBudget, deadline: Deadline) -> None:

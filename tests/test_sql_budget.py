@@ -119,7 +119,7 @@ def test_postgres_results_stop_at_the_byte_cap_even_for_a_single_value(pg: Engin
 
 @pytest.mark.parametrize("sql", [
     "SELECT name, catalog_amount, catalog_amount_text FROM funds ORDER BY catalog_amount DESC, id LIMIT 8",
-    "SELECT 1 AS a, 2 AS a, NULL AS empty, 'x' AS a",
+    "SELECT 1 AS a, 2 AS a, NULL AS empty, 'x' AS a -- a trailing comment",
     "SELECT department_id, COUNT(*) AS n, SUM(catalog_amount) AS total FROM funds "
     "GROUP BY department_id ORDER BY n DESC, department_id",
 ])
