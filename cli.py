@@ -1,4 +1,4 @@
-"""The ``budgetqa`` command: ingest, stats, check, ask, search, serve.
+"""The ``budgetqa`` command: ingest, versions, restore, upgrade, stats, check, ask, search, serve.
 
 Each subcommand is a thin shell over the package that does the work, so the
 page, the tests and the terminal all run the same code.
@@ -10,14 +10,17 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from db.engine import make_engine
+from db.migrate import upgrade
 from db.stats import stats
 from ingest.pipeline import document_count, ingest_paths
+from ingest.versions import VersionError, documents, history, resolve, restore
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -35,15 +38,73 @@ def _vector_index(engine: Engine) -> VectorIndex:
     return index
 
 
+def _printable(text: str) -> str:
+    """Text safe for a terminal: control characters and escape codes (a file may be named with them)
+    are shown escaped (``\x1b``) instead of being acted on; Chinese text and spaces stay as they are."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp") else ch
+        for ch in text
+    )
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     engine = make_engine()
     bar = lambda items: tqdm(items, desc="入库", unit="个文件", file=sys.stderr)  # noqa: E731
     results = ingest_paths(engine, [Path(p) for p in args.paths], hook=_vector_index(engine), progress=bar)
     for result in results:
-        print(result.describe(), file=sys.stderr if result.failed else sys.stdout)
+        print(_printable(result.describe()), file=sys.stderr if result.failed else sys.stdout)
     failed = sum(r.failed for r in results)
     print(f"共 {len(results)} 个文件，失败 {failed} 个。")
     return 1 if failed else 0
+
+
+def _cmd_upgrade(args: argparse.Namespace) -> int:
+    """Create or upgrade the store's schema (the page and the other commands do it on start too)."""
+    before, after = upgrade(make_engine(migrate=False))
+    if before == after:
+        print(f"数据库结构已是最新版本（{after}），无需升级。")
+    elif before is None:
+        print(f"已新建数据库，结构版本 {after}。")
+    else:
+        print(f"数据库结构已从版本 {before} 升级到 {after}，原有数据保留。")
+    return 0
+
+
+def _cmd_versions(args: argparse.Namespace) -> int:
+    """Every version of one document (or of all), newest first."""
+    engine = make_engine()
+    try:
+        names = [resolve(engine, args.path)] if args.path else documents(engine)
+    except VersionError as exc:
+        print(_printable(str(exc)), file=sys.stderr)
+        return 1
+    if not names:
+        print("库中还没有任何文档。")
+    for identity in names:
+        found = history(engine, identity)
+        if not found:
+            print(_printable(f"{identity}：库中没有这个文档的版本记录"), file=sys.stderr)
+            return 1
+        print(_printable(f"{identity}（{len(found)} 个版本）"))
+        for v in found:
+            note = "" if v.restorable else "（原文件未保存，不能恢复）"
+            when = v.ingested_at.astimezone()  # the terminal's local time
+            print(_printable(f"  {v.status_name:　<4}  {v.sha256[:12]}  {when:%Y-%m-%d %H:%M}  "
+                             f"{v.ingested_by or '—'}  {v.file_name}  {v.size:,} 字节{note}"))
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    """Make an earlier version current again."""
+    engine = make_engine()
+    try:
+        result = restore(engine, resolve(engine, args.path), args.version, hook=_vector_index(engine))
+    except VersionError as exc:
+        print(_printable(str(exc)), file=sys.stderr)
+        return 1
+    print(_printable(result.describe()), file=sys.stderr if result.failed else sys.stdout)
+    return 1 if result.failed else 0
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
@@ -143,6 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="导入文件或文件夹")
     p.add_argument("paths", nargs="+", help="文件或文件夹")
     p.set_defaults(func=_cmd_ingest)
+    p = sub.add_parser("versions", help="列出文档的各个版本（不给路径则列出全部文档）")
+    p.add_argument("path", nargs="?", metavar="路径", help="文档标识（见 versions 的输出）或文件路径")
+    p.set_defaults(func=_cmd_versions)
+    p = sub.add_parser("restore", help="把文档恢复为以前的某个版本")
+    p.add_argument("path", metavar="路径", help="文档标识（见 versions 的输出）或文件路径")
+    p.add_argument("version", metavar="版本哈希前缀", help="要恢复的版本的哈希或其开头几位")
+    p.set_defaults(func=_cmd_restore)
+    p = sub.add_parser("upgrade", help="把数据库结构升级到最新版本（启动时也会自动升级）")
+    p.set_defaults(func=_cmd_upgrade)
     p = sub.add_parser("stats", help="各表、各文档的行数")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=_cmd_stats)

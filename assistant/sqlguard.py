@@ -40,9 +40,12 @@ SQLGLOT_DIALECTS = {"postgresql": "postgres"}
 MAX_SQL_CHARS = 10_000  # a budget question's query is a few hundred characters
 MAX_NESTING = 24  # parentheses and CASE … END inside each other; real queries stay under 10
 
-# The tables a question may read: every table of the store except the original file bytes
-# (megabytes per row, no figures in them).
-QUERYABLE_TABLES = frozenset(m.Base.metadata.tables) - {m.StoredFile.__tablename__}
+# The tables a question may read, as prompts/schema.md documents them for the model.  Not the
+# original file bytes (megabytes per row, no figures) nor the version history (who ingested what).
+QUERYABLE_TABLES = frozenset(t.__tablename__ for t in (
+    m.Document, m.SourceRow, m.Department, m.DepartmentName, m.Fund, m.FundForm, m.Indicator,
+    m.BudgetLine, m.StatedFact, m.Anomaly, m.AnomalyRow,
+))
 SCHEMAS = frozenset({"", "main", "public"})
 
 # Functions by sqlglot's canonical name (``exp.Func.sql_name()``; the written name for functions

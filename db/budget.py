@@ -46,9 +46,8 @@ class StatementBudget:
 
     Read from ``BUDGETQA_SQL_TIMEOUT`` (seconds), ``BUDGETQA_SQL_MAX_ROWS`` and
     ``BUDGETQA_SQL_MAX_BYTES``; the defaults fit a budget question, which needs
-    milliseconds and a few dozen rows.  The time stays under SQLite's 5-second
-    busy timeout, so an ingest waiting for a runaway read to be stopped still
-    gets its turn.
+    milliseconds and a few dozen rows; a runaway one holds a worker thread and
+    a CPU until it is stopped.
     """
 
     seconds: float = 3.0

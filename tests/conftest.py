@@ -23,6 +23,7 @@ from db.engine import make_engine
 from db.stats import stats
 from ingest.pipeline import FileResult, ingest_file
 from ingest.readers.dispatch import read_blocks
+from ingest.settings import Limits
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -62,12 +63,12 @@ def cached_reads() -> Iterator[Callable[[Path], list[Block]]]:
     """
     blocks: dict[Path, list[Block]] = {}
 
-    def read(path: Path) -> list[Block]:
+    def read(path: Path, limits: Limits | None = None) -> list[Block]:
         key = path.resolve()
         if key.parent != SAMPLES:
-            return read_blocks(path)
+            return read_blocks(path, limits)
         if key not in blocks:
-            blocks[key] = read_blocks(path)
+            blocks[key] = read_blocks(path, limits)
         return blocks[key]
 
     with pytest.MonkeyPatch.context() as mp:

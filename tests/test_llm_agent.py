@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 from assistant.agent import MAX_QUESTION_CHARS, PROMPTS, LLMEngine
 from assistant.answer import ENGINE_LLM, Answer
 from assistant.service import Assistant, Conversation
+from assistant.sqlguard import QUERYABLE_TABLES
 from db.engine import make_engine
 from db.figures import numbers
 from db.vector import VectorIndex
@@ -249,6 +250,12 @@ def test_a_model_that_never_stops_calling_tools_is_cut_off(engine, point_at) -> 
     assert answer.understood is False and "6 轮" in answer.text
     assert len(requests) == 6
     assert tool_results(requests[1])[0]["content"].startswith("# 预算问答库的表结构")
+
+
+def test_the_schema_prompt_documents_exactly_the_tables_the_guard_lets_through() -> None:
+    headings = re.findall(r"^## (.+?)：", (PROMPTS / "schema.md").read_text(encoding="utf-8"), re.M)
+    documented = {name for heading in headings for name in heading.split(" 与 ")} - {"通用约定"}
+    assert documented == QUERYABLE_TABLES
 
 
 EXAMPLE = re.compile(r"### 示例 \d+：[^\n]*\n\n问题[^：\n]*：(?P<question>[^\n]*)\n"

@@ -89,6 +89,7 @@ TABLES = [
     "SELECT * FROM pg_stat_activity",
     "SELECT * FROM information_schema.tables",
     "SELECT data FROM stored_files",
+    "SELECT ingested_by FROM document_versions",
     "SELECT * FROM other.funds",
 ]
 
