@@ -7,8 +7,11 @@ page, the tests and the terminal all run the same code.
 from __future__ import annotations
 
 import argparse
+import errno
+import ipaddress
 import json
 import os
+import socket
 import sys
 import unicodedata
 from pathlib import Path
@@ -152,15 +155,57 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the page; on an empty store, first ingest ``--samples`` exactly as ``budgetqa ingest`` would."""
+    """Serve the page; on an empty store, first ingest ``--samples`` exactly as ``budgetqa ingest`` would.
+
+    Refusals come first, in one Chinese line and before Gradio is imported: listening
+    beyond this machine without ``BUDGETQA_PASSWORD``, or a port already taken.
+    """
+    password = os.environ.get("BUDGETQA_PASSWORD") or None
+    problem = serve_problem(args.host, args.port, password)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     engine = make_engine()
     if args.samples and document_count(engine) == 0:
         print(f"库中还没有文件，先导入样例：{args.samples}", file=sys.stderr)
         _cmd_ingest(argparse.Namespace(paths=[args.samples]))
     from app import serve  # importing Gradio takes seconds; the other subcommands do not pay for it
 
-    serve(engine, args.host, args.port)
+    try:
+        serve(engine, args.host, args.port, password, os.environ.get("BUDGETQA_ADMIN_PASSWORD") or None)
+    except OSError as exc:  # the port was taken between the check and the start
+        print(serve_problem(args.host, args.port, password) or f"页面无法启动：{exc}", file=sys.stderr)
+        return 1
     return 0
+
+
+def serve_problem(host: str, port: int, password: str | None) -> str | None:
+    """Why the page cannot be served as asked, in one Chinese line; ``None`` when it can."""
+    if not _loopback(host) and not password:
+        return (f"在 {host} 上监听会让局域网内的其他电脑打开本页面，必须先设置访问密码："
+                "请设置环境变量 BUDGETQA_PASSWORD（只在本机使用请用 --host 127.0.0.1）。")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # the option uvicorn sets too, so a port in TIME_WAIT after a restart does not count as busy
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"端口 {port} 已被占用（可能已有一个问答页面在运行）："
+                        "请用 --port 或环境变量 BUDGETQA_PORT 换一个端口。")
+            return f"无法在 {host}:{port} 上监听（{exc.strerror}）：请检查 --host 或环境变量 BUDGETQA_HOST。"
+    return None
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
@@ -233,7 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="返回条数（默认 5）")
     p.set_defaults(func=_cmd_search)
     p = sub.add_parser("serve", help="启动问答页面")
-    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    p.add_argument("--host", default=os.environ.get("BUDGETQA_HOST", "127.0.0.1"),
+                   help="监听地址（默认 127.0.0.1，或环境变量 BUDGETQA_HOST；0.0.0.0 供局域网访问，"
+                        "须设 BUDGETQA_PASSWORD）")
     p.add_argument("--port", type=int, default=int(os.environ.get("BUDGETQA_PORT", "7860")),
                    help="端口（默认 7860，或环境变量 BUDGETQA_PORT）")
     p.add_argument("--samples", metavar="DIR",
