@@ -95,10 +95,13 @@ class Assistant:
         return gone
 
     def refresh(self) -> None:
-        """Forget cached vocabulary after documents were added or removed."""
+        """Forget cached vocabulary after documents were added or removed.
+
+        The LLM engine caches nothing from the documents and is kept: its
+        count of running questions must survive an ingest.
+        """
         with self._lock:
             self._rules = None
-            self._llm = None
 
     def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
         """Answer one question; ``conversation`` carries follow-up context between calls."""
