@@ -135,7 +135,9 @@ class Lexicon:
             for word, kind, wan, counts in rows("units.tsv")
         }
         self.fillers = {normalise(r[0]) for r in rows("fillers.tsv")}
-        self.name_tails = tuple(r[0] for r in rows("name_tails.tsv"))
+        tails = rows("name_tails.tsv")
+        self.name_tails = tuple(word for word, kind in tails if kind == "department")
+        self.fund_tails = tuple(word for word, kind in tails if kind == "fund")
         self.admin_levels = {r[0] for r in rows("admin_levels.tsv")}
         self.ignorable_classes = {r[0] for r in rows("word_classes.tsv")}
         self.negations = {r[0] for r in rows("negations.tsv")}
@@ -156,6 +158,14 @@ class Lexicon:
         """Whether a word the lexicon does not know only says how something is asked (a verb such as
         找 or 写, an adverb such as 进一步), so leaving it out cannot change the figure."""
         return word_class in self.ignorable_classes and not any(ch in word for ch in self.negations)
+
+    def core_name(self, name: str) -> str:
+        """A fund name without the words that only say it is a fund (``name_tails.tsv``), when
+        at least two characters remain."""
+        for tail in self.fund_tails:
+            if name.endswith(tail) and len(name) > len(tail) + 1:
+                return name[: -len(tail)]
+        return name
 
     def words_at(self, text: str, start: int) -> list[str]:
         """Lexicon words (cues, measures, nouns, groups) that begin at ``start``, longest first."""

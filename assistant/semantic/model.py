@@ -23,7 +23,6 @@ from assistant.semantic.query import FigureKey
 from db.records import DEPT_BUDGET, PROGRAM_DEPT_WHOLE, PROGRAM_KEY, SPECIAL_FUNDS
 
 # the part of a fund name that says what kind of thing it is, not which one
-FUND_SUFFIXES = ("专项资金", "专项")
 # a prefix counts as a region or parent-body prefix when this many departments share it
 SHARED_PREFIX_MIN = 2
 
@@ -57,14 +56,6 @@ class FigureLabel:
 
     text: str
     kinds: frozenset[str]
-
-
-def core_name(name: str) -> str:
-    """A fund name without the words that only say it is a fund (专项/专项资金)."""
-    for suffix in FUND_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
 
 
 def short_name(name: str, shared: set[str], suffixes: tuple[str, ...]) -> str:
@@ -177,7 +168,7 @@ class SemanticModel:
             dept = self.departments.get(fund.department_id) if fund.department_id else None
             extra = set()
             for name in fund.names:
-                extra.add(core_name(name))
+                extra.add(self.lexicon.core_name(name))
                 for short, full in self.lexicon.abbreviations:
                     if full in name:
                         extra.add(name.replace(full, short))
@@ -185,7 +176,7 @@ class SemanticModel:
                     for dname in dept.names:
                         if name.startswith(dname) and len(name) - len(dname) >= 4:
                             extra.add(name[len(dname):])
-            fund.names |= {n for n in extra if len(n) >= 2} | {core_name(n) for n in extra if len(n) >= 4}
+            fund.names |= {n for n in extra if len(n) >= 2} | {self.lexicon.core_name(n) for n in extra if len(n) >= 4}
 
     def _load_indicators(self, session: Session, primary) -> None:
         forms = select(m.FundForm.id).where(m.FundForm.document_id.in_(primary))

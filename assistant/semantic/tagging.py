@@ -22,7 +22,7 @@ import jieba
 from jieba import posseg
 
 from assistant.lexicon import QUOTES, Lexicon, normalise_question
-from assistant.semantic.model import SemanticModel, core_name
+from assistant.semantic.model import SemanticModel
 
 jieba.setLogLevel(logging.WARNING)  # dictionary-loading chatter is not the user's business
 
@@ -70,6 +70,14 @@ class Token:
                 return sense.value.value
         return None
 
+    def joins(self) -> bool:
+        """Whether it stands between names of a list: a joining word (连接) or a list mark (、)."""
+        return self.cue("连接") is not None or (self.has("punct") and self.text in LIST_MARKS)
+
+    def contains(self) -> bool:
+        """Whether it makes the words before it a container (容器: …里, …中)."""
+        return self.cue("容器") is not None
+
     def cue_values(self, role: str) -> set[str]:
         """Every value this token's cues of the given role have (a word can be both ways)."""
         return {s.value.value for s in self.senses if s.kind == "cue" and s.value.role == role}
@@ -104,7 +112,7 @@ class PhraseIndex:
                     senses[name]["fund"].add(fund.id)
         for name, kinds in senses.items():
             if "fund" in kinds:  # 招商引资专项 also names every town's 某镇招商引资专项
-                kinds["fund"] |= funds_containing(model, core_name(name))
+                kinds["fund"] |= funds_containing(model, lexicon.core_name(name))
         for name in model.indicator_names:
             senses[name]["indicator"].add(name)
         for word in indicator_words(model.indicator_names, lexicon) | set(lexicon.indicator_aliases):
@@ -156,7 +164,7 @@ def partial_fund_names(model: SemanticModel, taken: set[str]) -> dict[str, froze
     pieces: dict[str, set[int]] = defaultdict(set)
     for fund in model.funds.values():
         for name in fund.names:
-            core = core_name(name)
+            core = model.lexicon.core_name(name)
             bounds = sorted(word_bounds(core))
             for i, a in enumerate(bounds):
                 for b in bounds[i + 1 :]:

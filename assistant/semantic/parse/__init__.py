@@ -90,9 +90,10 @@ def _kind_and_basis(state: State) -> Query:
 def _about_amounts(state: State, token) -> bool:
     """绩效目标表 is a basis only when amounts are near (按绩效目标表口径, 表上的金额); elsewhere it
     says where an indicator is written."""
-    if "口径" in token.text:
-        return True
     index = state.tokens.index(token)
+    said = [token, *(t for _, t in [*state.neighbours(index, 1, 1), *state.neighbours(index, -1, 1)])]
+    if any(t.cue("明示") for t in said):  # 目录口径, 按绩效目标表口径: the basis is named as such
+        return True
     near = [t for _, t in [*state.neighbours(index, 1, 3), *state.neighbours(index, -1, 3)]]
     return any(t.get("measure") == "amount" or t.cue("汇总") in ("sum", "avg") or t.cue("口径") for t in near)
 

@@ -81,7 +81,7 @@ def read_clause(state: State, clause: int) -> ClauseInfo:
         noun = token.get("noun")
         if noun is not None and not (token.has("dept") or token.has("fund")):
             info.nouns.append((noun, token))
-        if ("whose" in token.cue_values("形式") or token.text.startswith("谁")) and info.asked_noun is None:
+        if "whose" in token.cue_values("形式") and info.asked_noun is None:
             # 谁的专项: the owner asked — a department, or a contact when contacts are spoken of
             contacts = any(t.get("noun") == "contact" for c in (clause, clause - 1) for t in state.clause_tokens(c))
             info.asked_noun = "contact" if contacts else "department"

@@ -11,7 +11,7 @@ without being understood.
 
 from __future__ import annotations
 
-from assistant.semantic.parse.state import ASK, ASKING_MEASURES, ASKING_ROLES, CONTAINERS, CONTEXT, State
+from assistant.semantic.parse.state import ASK, ASKING_MEASURES, ASKING_ROLES, CONTEXT, State
 
 
 def classify(state: State) -> None:
@@ -23,9 +23,8 @@ def classify(state: State) -> None:
             any(t.cue(role) is not None for role in ASKING_ROLES)
             or t.cue("派生") in ("share", "multiple", "difference")  # 增加/减少 also just report
             or (t.get("measure") in ASKING_MEASURES and named)  # 绩效目标表上的联系人，… only sets a topic
-            or (t.has("punct") and t.text in "?？")
             for t in tokens
-        )
+        ) or _question_mark(tokens)
         scene = _criterion(tokens) or _container(tokens)
         state.clause_kind[clause] = ASK if asks and not scene else CONTEXT
     if ASK not in state.clause_kind.values():
@@ -52,13 +51,17 @@ def drop_unclear_background(state: State) -> None:
 def _container(tokens) -> bool:
     """…支出预算总额中， / 在…的专项里，: a clause ending in 中/里 sets the scene for the next."""
     content = [t for t in tokens if not t.has("punct")]
-    return bool(content) and content[-1].text in CONTAINERS
+    return bool(content) and content[-1].contains() and not _question_mark(tokens)
 
 
 def _criterion(tokens) -> bool:
     """按主管部门汇总… / 按每个专项的平均预算比一比: a clause that says how to compare, not what to
     answer (it has 按 and no interrogative); its aggregate and measure go to the asking clause."""
     by = any(t.cue("分组") == "by" for t in tokens)
-    interrogative = any(t.cue("形式") is not None for t in tokens) or any(
-        t.has("punct") and t.text in "?？" for t in tokens)
+    interrogative = any(t.cue("形式") is not None for t in tokens) or _question_mark(tokens)
     return by and not interrogative
+
+
+def _question_mark(tokens) -> bool:
+    """A clause closed by a question mark asks, whatever its words (…在哪个专项里？)."""
+    return any(t.has("punct") and t.text in "?？" for t in tokens)

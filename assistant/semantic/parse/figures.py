@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from assistant.lexicon import normalise
 from assistant.semantic.parse.clause_info import ClauseInfo, read_clause, settle_scope
 from assistant.semantic.parse.frames import count_near
-from assistant.semantic.parse.state import CONTAINERS, State
+from assistant.semantic.parse.state import State
 from assistant.semantic.query import (
     FIGURE,
     FIGURES,
@@ -36,7 +37,6 @@ from assistant.semantic.query import (
 from assistant.semantic.tagging import Sense, Token
 from assistant.semantic.wording import covered
 
-JOINERS = {"和", "与", "及", "以及", "、", "跟", "同"}
 # roles of cues that ask rather than name a figure
 ASKING = ("汇总", "极值", "名次", "派生", "形式", "请求", "类别", "年份", "追问", "分组", "基准", "全体",
           "比较前", "比较后", "口径", "近年", "方向", "构成", "表号")
@@ -77,7 +77,7 @@ def applies(state: State) -> bool:
         return bool(figure_tokens(state)) and not any(m.kind == "fund" for m in state.mentions)
     funds_said = any(m.kind == "fund" for m in state.mentions) or any(
         t.get("noun") == "fund" for t in state.tokens)
-    if figure_tokens(state):
+    if figure_tokens(state) or state.table_named is not None:  # 表六: the standard tables are budgets'
         return not any(m.kind == "fund" for m in state.mentions)
     disclosed = any(m.kind == "dept" and set(m.ids) & set(state.model.budget_departments)
                     for m in state.mentions)
@@ -143,14 +143,16 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
     filters_base = (InDepartments(depts, tuple(state.model.department_label(d) for d in depts)),)
     out: list[Query] = []
     lines_only = _below_asked(state, info) == "children"  # subjects are ranked under a table line
+    figures = [_table_total(state)] if not targets and state.table_named else []
     for piece in targets:
         keys = _match(state, piece, narrowing, terms, lines_only)
         if keys:
             for narrower in (p for p in pieces if p.narrows):
                 _mark_covered(narrower, keys, terms, state.model.lexicon.tables)
-            figure = FigureIs(tuple(keys), piece.shown(terms), narrowing)
-            out.append(replace(base, over=FIGURES, filters=(*filters_base, figure),
-                               outputs=(Output(FIGURE),), years=years, year=years[-1], shape=NUMBER))
+            figures.append(FigureIs(tuple(keys), piece.shown(terms), narrowing))
+    for figure in (f for f in figures if f.keys):
+        out.append(replace(base, over=FIGURES, filters=(*filters_base, figure),
+                           outputs=(Output(FIGURE),), years=years, year=years[-1], shape=NUMBER))
     _asking_words(info)
     if not out and done:
         out = [_again(done, info, years)]
@@ -173,6 +175,15 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
         base_year = base.derived.base_year if base.derived else None
         out = [replace(q, derived=Derived("change", base_year=base_year)) for q in out]
     return out
+
+
+def _table_total(state: State) -> FigureIs:
+    """A table named by its number with no line of it named: its total line (``totals.tsv``)."""
+    lexicon = state.model.lexicon
+    table = lexicon.tables.get(state.table_named)
+    keys = tuple(k for k in state.model.figure_keys
+                 if k.table_no == state.table_named and normalise(k.subject) in lexicon.total_words)
+    return FigureIs(keys, f"表{state.table_named}（{table.name}）合计" if table else "")
 
 
 def _below_asked(state: State, info: ClauseInfo) -> str | None:
@@ -251,9 +262,9 @@ def _pieces(state: State, info: ClauseInfo) -> list[Piece]:
     for token in state.clause_tokens(info.clause):
         if token.used and not token.has("figure"):
             continue
-        if token.text in JOINERS:
+        if token.joins():
             pieces.append(Piece())
-        elif token.text in CONTAINERS:
+        elif token.contains():
             token.used = True
             pieces.extend(_split_container(pieces.pop()))
             pieces.append(Piece())
@@ -333,24 +344,33 @@ def _match(state: State, piece: Piece, narrowing: str, terms: dict[str, str],
     A key's own labels (subject, code, column, narrative item) count twice as much as the words
     for its table, so "人员经费" picks the 人员经费 column, not every line of the table that has it.
     Filler words only help when the content words alone match nothing ("实际用了几辆车").
+    A word that is the full name of some figure must be found whole in the keys chosen: sharing
+    a few characters with another line (服务支出) is not naming it.
     """
     content = Piece([t for t in piece.tokens if not (t.has("filler") and len(t.senses) == 1)])
+    tables = state.model.lexicon.tables
     for text in (content.text(terms), piece.text(terms)):
-        keys = [k for k in _best_keys(state, text, narrowing, lines_only)]
-        if keys:
-            _mark_covered(piece, keys, terms, state.model.lexicon.tables)
+        keys = _best_keys(state, text, narrowing, lines_only)
+        wording = [w for k in keys for w in (*k.words(), *k.table_words(tables))]
+        if keys and all(any(normalise(t.get("figure")) in w for w in wording)
+                        for t in piece.tokens if t.has("figure")):
+            _mark_covered(piece, keys, terms, tables)
             return keys
+    if state.table_named in tables and any(t.has("figure") for t in piece.tokens):
+        table = tables[state.table_named]
+        state.refusal = (f"无法回答：表{table.number}（{table.name}）中没有“{piece.shown(terms)}”这一行；"
+                         "可以不指定表号再问，或换一张表。")
     return []
 
 
 def _best_keys(state: State, text: str, narrowing: str, lines_only: bool = False) -> list[FigureKey]:
     if not text:
         return []
-    tables = state.model.lexicon.tables
+    tables, named = state.model.lexicon.tables, state.table_named
     scored = []
     for key in state.model.figure_keys:
-        if lines_only and key.source != "line":
-            continue
+        if (lines_only or named) and key.source != "line" or named and key.table_no != named:
+            continue  # a table named by number holds the answer, or nothing does
         own, table = key.words(), key.table_words(tables)
         # the key's own labels count double; naming its table is as good as that, not more: so a
         # table named in full picks its total line over a subject sharing a few characters with it
@@ -361,9 +381,7 @@ def _best_keys(state: State, text: str, narrowing: str, lines_only: bool = False
     if not scored:
         return []
     best = max(score for score, _ in scored)
-    keys = [key for score, key in scored if score == best]
-    table = state.table_named
-    return [k for k in keys if k.table_no == table] or keys if table else keys
+    return [key for score, key in scored if score == best]
 
 
 def _mark_covered(piece: Piece, keys: list[FigureKey], terms: dict[str, str], tables: dict) -> None:

@@ -37,8 +37,8 @@ def is_follow_up(state: State) -> bool:
     if not content:
         return False
     first = [t for t in content if t.clause == content[0].clause]
-    short = len("".join(t.text for t in content)) <= 8 and content[-1].text.endswith("呢")
-    return content[0].cue("追问") is not None or short or any(t.text in ("它", "它的", "它们") for t in first)
+    short = len("".join(t.text for t in content)) <= 8 and content[-1].cue("追问") == "tail"
+    return content[0].cue("追问") is not None or short or any(t.cue("追问") == "pronoun" for t in first)
 
 
 def base_from_focus(base: Query, focus: Query, info: ClauseInfo) -> Query:

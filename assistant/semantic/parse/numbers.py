@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from assistant.lexicon import Number
+from assistant.lexicon import Number, Unit
 from assistant.semantic.parse.state import State
 from assistant.semantic.query import CNT, SUM, Bound, Having
 from assistant.semantic.tagging import Token
@@ -28,10 +28,9 @@ def read(state: State) -> None:
     """All number passes, in the order their meanings depend on each other."""
     _years(state)
     _precision(state)
+    _table_number(state)  # before ordinals: the 第 of 第六张表 names a table, not a rank
     _ordinals(state)
-    _which_n(state)
     _catalog_number(state)
-    _table_number(state)
     ends = _endpoints(state)
     _money_bounds(state, ends)
     _count_bounds(state)
@@ -139,19 +138,13 @@ def _direction_after(state: State, index: int) -> None:
         after[1].used = True
 
 
-def _which_n(state: State) -> None:
-    """哪三个镇街 / 哪几个: "which N" asks for the first N of the ranking."""
-    for i, token in enumerate(state.tokens):
-        if token.cue("形式") != "which" or token.text != "哪" or i + 1 >= len(state.tokens):
-            continue
-        number = state.tokens[i + 1].get("number")
-        if number is not None and not state.tokens[i + 1].used:
-            state.ordinal = (None, 0, int(number.value))
-            token.used = state.tokens[i + 1].used = True
-
-
 def _table_number(state: State) -> None:
-    """表六 / 表6 / 第六张表: a standard table named by its number."""
+    """表六 / 表6 / 第六张表: a standard table named by its number.
+
+    After the ordinal word (表号 table_ordinal) the number must be counted in tables
+    (a unit whose counted noun is ``table``, written with the number or after it) and
+    the table word may follow; after the table word (表号 table) a bare number will do.
+    """
     for i, token in enumerate(state.tokens):
         way = token.cue("表号")
         if way is None or token.used or i + 1 >= len(state.tokens):
@@ -159,13 +152,20 @@ def _table_number(state: State) -> None:
         number = state.tokens[i + 1].get("number")
         if number is None:
             continue
-        after = state.tokens[i + 2] if i + 2 < len(state.tokens) else None
-        if way == "table_ordinal" and not (after is not None and after.text.startswith("张")):
+        following = state.tokens[i + 2 : i + 4]
+        counted = [t for t in following[:1] if _counts_tables(t.get("unit"))]
+        if way == "table_ordinal" and not (_counts_tables(number.unit) or counted):
             continue
         state.table_named = int(number.value)
-        token.used = state.tokens[i + 1].used = True
-        if after is not None and after.text.startswith("张"):
-            after.used = True
+        for t in [token, state.tokens[i + 1], *counted]:
+            t.used = True
+        rest = following[len(counted) : len(counted) + 1]
+        if way == "table_ordinal" and rest and rest[0].cue("表号") == "table":
+            rest[0].used = True
+
+
+def _counts_tables(unit: Unit | None) -> bool:
+    return unit is not None and unit.counts == "table"
 
 
 def _catalog_number(state: State) -> None:

@@ -15,7 +15,6 @@ from assistant.semantic.tagging import Token
 
 ENTITY_ORDER = ("dept", "group", "fund", "contact", "phone")
 # what may sit between an exclusion word and the names it takes
-JOINERS = ("、", "和", "与", "及", "以及", "或")
 
 
 def collect(state: State) -> None:
@@ -63,7 +62,7 @@ def _quoted_names(state: State) -> None:
         if any(t.has("indicator") or t.has("indicator_word") for t in state.tokens[start:end]):
             continue  # “合格率”的指标: an indicator's name, read by the indicator pass
         word = "".join(t.text for t in state.tokens[start:end])
-        word_core = word[:-2] if word.endswith("专项") and len(word) > 3 else word
+        word_core = state.model.lexicon.core_name(word)
         state.mentions = [m for m in state.mentions if not start <= m.index < end]
         state.mentions.append(Mention("name", frozenset(), word, start, token.clause, word=word_core))
         token.used = True
@@ -98,7 +97,7 @@ def _taken_by(state: State, index: int, step: int) -> list[Mention]:
         mention = _at(state, i)
         if mention is not None:
             found.append(mention)
-        elif not (token.text in JOINERS or token.has("filler") or token.cue("分组") or token.cue("全体")
+        elif not (token.joins() or token.has("filler") or token.cue("分组") or token.cue("全体")
                   or token.has("number")):
             break
         i += 1

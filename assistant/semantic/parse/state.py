@@ -18,7 +18,6 @@ from assistant.semantic.tagging import Token
 ASK, CONTEXT = "ask", "context"
 # cue roles that make a clause ask something (a question or a request)
 ASKING_ROLES = ("形式", "汇总", "极值", "名次", "请求")
-CONTAINERS = ("里", "中", "里面", "当中", "之中", "中的", "里的")
 ASKING_MEASURES = ("contact", "phone", "overview", "goal", "department", "name", "form")
 
 
