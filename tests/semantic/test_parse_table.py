@@ -72,7 +72,7 @@ def bug(reason: str, store: str, question: str | tuple[str, str], **expect: Any)
 
 
 # ----- lookups: one fund's amount ---------------------------------------------------------------
-row("S", "办公用房管理专项今年预算多少？", over="funds", outputs={"amount"}, funds={"办公用房管理专项"},
+row("S", "办公用房管理专项今年的预算是多少？", over="funds", outputs={"amount"}, funds={"办公用房管理专项"},
     shape="number", year=2024)
 row("S", "林业资源管理专项的预算金额", outputs={"amount"}, funds={"林业资源管理专项"})
 row("S", "麻烦查一下交通惠民服务专项安排了多少钱", outputs={"amount"}, funds={"交通惠民服务专项"})
@@ -91,7 +91,7 @@ row("G", "评审会上有人问到{D3}，{F3}报了多少钱？", funds={"{F3}"}
 
 # ----- sums ------------------------------------------------------------------------------------
 row("S", "卫健局的专项合计多少？", over="funds", outputs={"amount/sum"}, depts={"卫生健康局"})
-row("S", "残联两个专项加起来多少？", outputs={"amount/sum"}, depts={"残疾人联合会"})
+row("S", "残联的专项加起来多少？", outputs={"amount/sum"}, depts={"残疾人联合会"})
 row("S", "城管和交通局的专项一共多少钱？", outputs={"amount/sum"}, depts={"城市管理局", "交通局"})
 row("S", "所有重点专项预算总额是多少？", outputs={"amount/sum"}, depts=set(), groups=set())
 row("S", "请帮我把人社局的专项加一加，总额多少", outputs={"amount/sum"}, depts={"人力资源和社会保障局"})
@@ -103,7 +103,7 @@ row("G", "{T1}和{T2}的专项一共多少钱", outputs={"amount/sum"}, depts={"
 row("G", "{D1}有几个专项，合计多少？", outputs={"count/count", "amount/sum"}, depts={"{D1}"}, parts=1)
 
 # ----- counts ----------------------------------------------------------------------------------
-row("S", "农林局有几个专项？", over="funds", outputs={"count/count"}, depts={"农林局"})
+row("S", "农林局一共有几个专项？", over="funds", outputs={"count/count"}, depts={"农林局"})
 row("S", "一共有多少个重点专项？", outputs={"count/count"}, depts=set())
 row("S", "卫健局有几个专项，合计多少？", outputs={"count/count", "amount/sum"}, depts={"卫生健康局"}, parts=1)
 row("G", "{T1}有几个专项", outputs={"count/count"}, depts={"{T1}"})
@@ -133,6 +133,9 @@ row("S", "介于20万和50万之间的专项有几个", bounds={">=20", "<=50"})
 row("S", "100万到500万之间、两头都算的专项有几个", bounds={">=100", "<=500"})
 bug("正好100万和500万的不算 makes only the upper end exclusive", "S",
     "100万到500万之间的专项有几个，正好100万和500万的不算", bounds={">100", "<500"})
+row("S", "100万以上的专项有几个，正好100万的不算", bounds={">100"})
+row("S", "不到50万的专项有几个，正好50万的也算", bounds={"<=50"})
+row("S", "超过200万的专项有几个，200万整的也算进去", bounds={">=200"})
 row("S", "过千万的专项有几个？", bounds={">1000"})
 row("S", "上千万的专项有哪些？", bounds={">1000"}, shape="list")
 row("S", "超过一千万的专项有几个？", bounds={">1000"})
@@ -172,7 +175,12 @@ row("S", "街道有几个专项？", outputs={"count/count"}, groups={"街道"})
 row("S", "区级部门的专项有多少个？", outputs={"count/count"}, groups={"区级部门"})
 row("S", "群团组织有几个专项？", outputs={"count/count"}, groups={"群团组织"})
 row("S", "群团的专项有哪些", groups={"群团"}, shape="list")
-row("S", "各镇的专项合计", groups={"镇"}, outputs={"amount/sum"})
+bug("各镇…分别 (each town) is read as one total over the towns", "S", "各镇的专项合计分别是多少？",
+    over="departments", groups={"镇"}, outputs={"amount/sum"})
+bug("各部门…各是多少 (each department) is read as one total", "S", "各部门的专项合计各是多少",
+    over="departments", outputs={"amount/sum"})
+bug("按部门汇总…排一下 is read as one total", "S", "按部门汇总专项金额，从高到低排一下",
+    over="departments", outputs={"amount/sum"}, order={"desc": True, "limit": None})
 row("S", "卫健委有几个专项", depts={"卫生健康局"})
 row("S", "城管的专项合计", depts={"城市管理局"})
 row("S", "人社局专项一共多少钱", depts={"人力资源和社会保障局"})
@@ -191,7 +199,7 @@ row("G", "群团组织的专项合计多少", groups={"群团组织"}, outputs={
 # ----- rankings ---------------------------------------------------------------------------------
 row("S", "哪个部门的专项预算最多？", over="departments", outputs={"amount/sum"}, order=MAX, shape="which")
 row("S", "专项总额最少的部门是哪个？", over="departments", outputs={"amount/sum"}, order=MIN)
-row("S", "单个专项预算排第三的是哪个？", over="funds", order=nth(3), shape="which")
+row("S", "专项预算排第三的是哪个？", over="funds", order=nth(3), shape="which")
 row("S", "预算最多的前五个专项", over="funds", order=top(5))
 row("S", "倒数第二的专项是哪个", over="funds", order=nth(2, desc=False))
 row("S", "预算最少的专项是哪个", over="funds", order=MIN)
@@ -222,7 +230,7 @@ bug("并列的都列出来 adds a count output, and the ranking then orders by c
     "预算最多的前三个部门，并列的都列出来", over="departments", outputs={"amount/sum"}, order=top(3))
 
 # ----- positions ---------------------------------------------------------------------------------
-row("S", "人社局的专项总额在所有部门里排第几？", over="departments", order=POSITION,
+row("S", "人社局专项合计在各部门中排第几？", over="departments", order=POSITION,
     depts={"人力资源和社会保障局"}, outputs={"amount/sum"})
 row("S", "交通惠民服务专项在所有专项中排第几", over="funds", order=POSITION, funds={"交通惠民服务专项"})
 row("S", "万东镇的专项合计在镇街里排老几", over="departments", order=POSITION, depts={"万东镇"})
@@ -308,6 +316,10 @@ row("S", "办公用房管理专项的项目概况是什么？", outputs={"overvi
 row("S", "交通惠民服务专项的主管部门是哪个", outputs={"department"}, funds={"交通惠民服务专项"})
 row("S", "林业资源管理专项有绩效目标表吗", outputs={"form"}, funds={"林业资源管理专项"})
 row("S", "医保惠民补助专项的当年绩效目标", outputs={"goal"}, funds={"医保惠民补助专项"})
+row("S", "交通惠民那个专项的全称是什么", outputs={"name"}, funds={"交通惠民服务专项"})
+bug("序号36 (a catalog number) is ignored and the question ranks departments", "S",
+    "序号36的专项是哪个部门的",
+    over="funds", funds={"办公用房管理专项"}, outputs={"department"})
 row("S", "人社局预算最高的那个专项，联系人是谁？", parts=2, order=MAX, depts={"人力资源和社会保障局"},
     second={"funds": {"<ref>"}, "outputs": {"contact"}})
 bug("序号50 (a catalog number) is read but never filters", "S", "序号50的专项名称是什么",
@@ -334,6 +346,10 @@ row("S", "三公经费里公务接待费占多少", derived="share", figure_all=
 row("S", "一般公共服务支出比2023年增加了多少", derived="change", base_year=2023,
     figure_all="一般公共服务支出")
 row("S", "政府采购预算是多少", over="figures", figure_all="政府采购")
+row("S", "办公室的基本支出是多少", over="figures", figure_has="合计（表6，基本支出/总计）")
+row("S", "办公室项目支出多少", over="figures", figure_has="合计（表8，项目支出）")
+row("S", "2023年办公室的一般公共预算财政拨款支出是多少", over="figures", year=2023,
+    figure_all="一般公共预算财政拨款支出")
 bug("三公经费占基本支出的比例 loses the share and matches 办公经费", "S", "三公经费占基本支出的比例",
     over="figures", derived="share", figure_has="三公")
 bug("基本支出中三公经费占多大比重 takes 办公经费 for 三公经费", "S", "基本支出中三公经费占多大比重",
@@ -357,14 +373,14 @@ row("G", "{DB}和{DB2}的三公经费各多少", over="figures", depts={"{DB}", 
 row("G", "{D1}的三公经费是多少", refusal=["{D1}", "{DB}"])
 
 # ----- years -----------------------------------------------------------------------------------
-row("S", "教育局2022年的专项预算是多少？", refusal=["2024年", "2022年"])
-row("S", "民政局前年的专项预算是多少？", refusal=["2024年", "2022年"])
+row("S", "教育局2022年的专项合计多少？", refusal=["2024年", "2022年"])
+row("S", "民政局前年的专项一共多少？", refusal=["2024年", "2022年"])
 row("S", "去年卫健局专项合计多少", refusal=["2024年", "2023年"])
 row("S", "明年的专项预算有多少", refusal=["2025年"])
 row("S", "今年卫健局专项合计多少", year=2024, depts={"卫生健康局"})
 row("S", "2024年农林局有几个专项", year=2024, outputs={"count/count"})
 row("S", "办公室2022年的三公经费是多少", refusal=["2023年、2024年", "2022年"])
-row("S", "规资局专项里比上年增幅最大的是哪个？", refusal=["2023年"])
+row("S", "规资局哪个专项比上年增长最多？", refusal=["2023年"])
 row("G", "去年{D1}的专项合计多少", year=2023, depts={"{D1}"}, outputs={"amount/sum"})
 row("G", "前年{D1}的专项合计多少", refusal=["2023年、2024年", "2022年"])
 row("G", "2022年{F1}预算多少", refusal=["2023年、2024年", "2022年"])
@@ -381,8 +397,8 @@ row("G", "{D1}专项的决算是多少", refusal=["决算"])
 row("G", "{F1}的执行进度怎么样", refusal=["执行"])
 
 # ----- measures nobody defined: not understood, no figure --------------------------------------------
-row("S", "城管局专项的碳足迹强度是多少？", unknown={"足迹"})
-row("S", "农林局的专项里，哪个人均补助最高？", unknown={"人均"})
+row("S", "城管局专项的碳足迹是多少？", unknown={"足迹"})
+row("S", "农林局专项里哪个的人均补助最高？", unknown={"人均"})
 row("S", "卫健局专项联系人的年龄多大", unknown={"年龄"})
 row("S", "交通局专项的人均投入是多少", unknown={"人均"})
 row("G", "{D1}专项的人均补助是多少", unknown={"人均"})
