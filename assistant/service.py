@@ -71,11 +71,37 @@ class Assistant:
                 self._llm = LLMEngine(self.engine, index)
             return self._llm
 
+    def teach(self, alias: str, target: str, who: str = ""):
+        """Teach a wording (an alias for a name or word already understood); used at once."""
+        from assistant.semantic.teach import teach
+
+        taught = teach(self.engine, alias, target, who or os.environ.get("BUDGETQA_USER", ""),
+                       self._rule_engine().knows)
+        self.refresh()
+        return taught
+
+    def taught(self) -> list:
+        """The words staff taught, newest first."""
+        from assistant.semantic.teach import listed
+
+        return listed(self.engine)
+
+    def forget(self, alias: str) -> bool:
+        """Remove a taught word; False when it was not taught."""
+        from assistant.semantic.teach import forget
+
+        gone = forget(self.engine, alias)
+        self.refresh()
+        return gone
+
     def refresh(self) -> None:
-        """Forget cached vocabulary after documents were added or removed."""
+        """Forget cached vocabulary after documents were added or removed.
+
+        The LLM engine caches nothing from the documents and is kept: its
+        count of running questions must survive an ingest.
+        """
         with self._lock:
             self._rules = None
-            self._llm = None
 
     def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
         """Answer one question; ``conversation`` carries follow-up context between calls."""

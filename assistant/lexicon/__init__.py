@@ -136,6 +136,7 @@ class Lexicon:
         }
         self.fillers = {normalise(r[0]) for r in rows("fillers.tsv")}
         self.name_tails = tuple(r[0] for r in rows("name_tails.tsv"))
+        self.admin_levels = {r[0] for r in rows("admin_levels.tsv")}
         self.ignorable_classes = {r[0] for r in rows("word_classes.tsv")}
         self.negations = {r[0] for r in rows("negations.tsv")}
         self.total_words = {normalise(r[0]) for r in rows("totals.tsv")}

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from assistant.answer import ENGINE_RULES, Answer
 from assistant.conversation import Conversation
-from assistant.lexicon import lexicon
+from assistant.lexicon import lexicon, normalise
 from assistant.semantic.execute import Executor, Searcher
 from assistant.semantic.model import SemanticModel
 from assistant.semantic.parse import parse
@@ -21,6 +21,8 @@ from assistant.semantic.query import Understanding
 from assistant.semantic.respond import respond
 from assistant.semantic.respond.draft import Draft
 from assistant.semantic.restate import restate
+from assistant.semantic.tagging import Tagger
+from assistant.semantic.teach import taught_pairs
 from assistant.semantic.sqlrun import Runner
 from db import models as m
 from db.citations import cite
@@ -31,17 +33,20 @@ MAX_CITATIONS = 40
 class SemanticEngine:
     """Answers from the SQL store through the semantic layer."""
 
-    def __init__(self, engine: Engine, index: Searcher | None = None,
-                 taught: list[tuple[str, str]] | None = None) -> None:
-        from assistant.semantic.tagging import Tagger
-
+    def __init__(self, engine: Engine, index: Searcher | None = None) -> None:
         self.engine = engine
         self.index = index
         self.lexicon = lexicon()
-        self.model = SemanticModel(engine, self.lexicon, taught)
+        self.model = SemanticModel(engine, self.lexicon, taught_pairs(engine))
         self.tagger = Tagger(self.model, self.lexicon)
         with Session(engine) as session:
             self.empty = not session.scalar(select(func.count(m.Document.id)))
+
+    def knows(self, word: str) -> bool:
+        """Whether a word is a name or lexicon word this engine understands (a target to teach to)."""
+        word = normalise(word)
+        known = (self.lexicon.cues, self.lexicon.measures, self.lexicon.nouns, self.lexicon.groups)
+        return bool(self.tagger.phrases.senses.get(word)) or any(word in words for words in known)
 
     def understand(self, question: str, conversation: Conversation | None = None) -> Understanding:
         focus = conversation.focus.query if conversation is not None else None

@@ -18,7 +18,14 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from assistant.lexicon import Lexicon
-from assistant.semantic.compile.figures import changes_of, child_level, children_of, parts_of_fact, sum_of
+from assistant.semantic.compile.figures import (
+    changes_of,
+    child_level,
+    children_of,
+    parts_of_fact,
+    ranked_figures,
+    sum_of,
+)
 from assistant.semantic.compile.statements import compile_query, ranked_rows
 from assistant.semantic.figure_choice import choose
 from assistant.semantic.query import (
@@ -65,6 +72,7 @@ class PartResult:
     lines: list[dict[str, Any]] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)
     children: list[dict[str, Any]] = field(default_factory=list)
+    ranking: list[dict[str, Any]] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
     other: PartResult | None = None
     matched_text: dict[str, Any] | None = None
@@ -94,7 +102,7 @@ class Executor:
         statements = compile_query(query).statements
         for role, stmt in statements.items():
             rows = self.runner.rows(stmt)
-            if role in ("rows", "ranked", "members", "forms", "lines", "facts", "evidence"):
+            if role in ("rows", "ranked", "members", "forms", "lines", "facts", "evidence", "ranking"):
                 setattr(result, role, rows)
             elif role == "totals":
                 result.totals = rows[0] if rows else {}
@@ -104,6 +112,8 @@ class Executor:
             self._figure_total(result)
         if query.over == FIGURES and any(o.measure in ("children", "parts") for o in query.outputs):
             self._figure_children(result)
+        if query.over == FIGURES and query.group_by_department and query.order is not None:
+            self._rank_departments(result)
         if query.over == FUNDS and result.totals and _differs(result.rows):
             other = replace(query, basis=FORM if query.basis == CATALOG else CATALOG)
             totals = compile_query(other).statements["totals"]
@@ -133,6 +143,15 @@ class Executor:
             listed = stmt.subquery("listed")
             key = listed.c.change if change else listed.c.amount
             result.children += self.runner.rows(ranked_rows(listed, key, query.order, listed.c.line_id))
+
+    def _rank_departments(self, result: PartResult) -> None:
+        """Departments ranked by the figure asked: each department's chosen row, ordered by SQL."""
+        year = result.query.year
+        chosen = [r for (_, y), r in choose(result, self.lexicon).items() if y == year]
+        lines = [r["line_id"] for r in chosen if r["kind"] == "line"]
+        facts = [r["fact_id"] for r in chosen if r["kind"] == "fact"]
+        if chosen:
+            result.ranked = self.runner.rows(ranked_figures(lines, facts, result.query.order.desc))
 
     def _figure_total(self, result: PartResult) -> None:
         """The sum of several figures (one chosen row each), added up by SQL."""

@@ -9,13 +9,17 @@ be said beside it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from assistant.lexicon import Lexicon
 from assistant.semantic.query import FigureKey
 
-if TYPE_CHECKING:
-    from assistant.semantic.execute import PartResult
+
+class Fetched(Protocol):
+    """The fetched rows a choice is made among (a part's result)."""
+
+    lines: list[dict[str, Any]]
+    facts: list[dict[str, Any]]
 
 
 def key_of(row: dict[str, Any]) -> FigureKey:
@@ -25,7 +29,7 @@ def key_of(row: dict[str, Any]) -> FigureKey:
     return FigureKey("line", row["table_no"], row["code"], row["subject"], row["column"])
 
 
-def choose(result: PartResult, lexicon: Lexicon, keys: tuple[FigureKey, ...] | None = None,
+def choose(result: Fetched, lexicon: Lexicon, keys: tuple[FigureKey, ...] | None = None,
            lines_only: bool = False) -> dict[tuple[int, int], dict[str, Any]]:
     """The figure given for each (department, year) among the rows of some keys (all when None):
     total columns and rows first, then table rank, then the narrative."""

@@ -81,6 +81,18 @@ def short_name(name: str, shared: set[str], suffixes: tuple[str, ...]) -> str:
     return core
 
 
+def after_levels(name: str, levels: set[str], tails: tuple[str, ...]) -> set[str]:
+    """The parts of a full name after each administrative level character (市, 区, 县 …), with a
+    trailing 人民政府/办事处 dropped too; only parts of three or more characters."""
+    out = set()
+    for i, ch in enumerate(name[:-3]):
+        if ch in levels:
+            rest = name[i + 1 :]
+            out.add(rest)
+            out |= {rest[: -len(t)] for t in tails if rest.endswith(t) and len(rest) - len(t) >= 2}
+    return {n for n in out if len(n) >= 3}
+
+
 def shared_prefixes(spellings: list[set[str]]) -> set[str]:
     """Prefixes (4+ characters) that the names of at least ``SHARED_PREFIX_MIN`` departments start with
     (each department counted once, whatever its number of spellings)."""
@@ -139,6 +151,9 @@ class SemanticModel:
             for spelling in {d.name} | spellings[d.id]:
                 dept.names |= {normalise(spelling), normalise(short_name(spelling, shared, tails)),
                                normalise(short_name(spelling, shared, ()))}
+            # 管理委员会办公室 of 重庆市…开发区管理委员会办公室: what follows an administrative level
+            dept.names |= {normalise(t) for n in list(dept.names) for t in
+                           after_levels(n, self.lexicon.admin_levels, tails)}
             # 住房城乡建设局 for 住房和城乡建设局: the joining 和 is often left out
             dept.names |= {n.replace("和", "") for n in dept.names if "和" in n and len(n) > 4}
             self.departments[d.id] = dept

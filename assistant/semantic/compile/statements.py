@@ -177,6 +177,9 @@ def _departments(query: Query) -> Compiled:
         out.statements["ranked"] = select(ranked).where(ranked.c.department_id.in_(named))
         return out
     out.statements["rows"] = ranked_rows(groups, measure, order, groups.c.department)
+    if order is not None and order.limit:  # the whole ranking, for the table and the chart
+        out.statements["ranking"] = ranked_rows(groups, measure, replace(order, limit=None, offset=0),
+                                                groups.c.department)
     return out
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.semantic.model import SemanticModel
-from assistant.semantic.parse import clauses, derived, figures, indicators, numbers, scope, years
+from assistant.semantic.parse import clauses, derived, figures, followup, indicators, numbers, scope, years
 from assistant.semantic.parse.clause_info import ClauseInfo, read_clause, settle_scope
 from assistant.semantic.parse.frames import (
     attribute_frame,
@@ -48,13 +48,17 @@ def parse(question: str, tagger: Tagger, model: SemanticModel, focus: Query | No
     scope.collect(state)
     numbers.read(state)
     indicators.read(state)
-    in_figures = figures.applies(state)
+    in_figures = figures.applies(state) or (focus is not None and focus.over == "figures"
+                                            and followup.is_follow_up(state) and not state.mentions)
     if not in_figures:
         clauses.drop_unclear_background(state)
     result = Understanding()
-    base = years.resolve(state, base, focus)
+    base = years.resolve(state, base, focus, in_figures)
     if state.refusal:
         result.refusal = state.refusal
+        return result
+    if followup.is_follow_up(state) and focus is None and not state.mentions:
+        result.refusal = "无法确定“它/这个”指的是什么：请说出专项、部门或要看的数字的名称。"
         return result
     if in_figures:
         result.parts = figures.parts(state, base, focus, result)
@@ -105,9 +109,14 @@ def _fund_parts(state: State, base: Query, focus: Query | None, result: Understa
         if not info.asks_anything():
             continue
         part_base = _follow(replace(base, filters=clause_filters(state, info)), parts, info, focus)
+        follows = focus is not None and not parts and followup.is_follow_up(state)
+        if follows:
+            part_base = followup.base_from_focus(part_base, focus, info)
         query = _first_frame(state, info, part_base)
         query = derived.apply(state, info, query)
         query = describes(state, info, query)
+        if follows:
+            query = followup.finish(query, focus, info)
         unknown = [t.text for t in state.unused_content() if t.clause == clause]
         if unknown:  # this part was not fully understood: it gets no figure
             result.unanswered.append(("".join(t.text for t in state.clause_tokens(clause)
@@ -144,8 +153,6 @@ def _follow(base: Query, parts: list[Query], info: ClauseInfo, focus: Query | No
     core = info.core is not None or (info.indicator is not None and info.indicator.core)
     if previous is not None and previous.over == "indicators" and not own and core:
         return replace(base, over="indicators", filters=previous.filters)
-    if previous is None and focus is not None and info.followup is not None and not info.mentions:
-        return replace(focus, outputs=(), order=None, derived=None)
     return base
 
 

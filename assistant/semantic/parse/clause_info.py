@@ -38,6 +38,7 @@ class ClauseInfo:
     indicator: HasIndicator | None = None
     followup: Token | None = None
     contains: Token | None = None
+    sort: str | None = None  # 从高到低 / 从小到大 / 排名: an order asked without a number
 
     def use(self, *tokens: Token | list[Token] | None) -> None:
         """Mark tokens (or lists of tokens, as the dicts above hold them) as used."""
@@ -131,6 +132,9 @@ def _cues(info: ClauseInfo, token: Token) -> None:
         info.followup = token
     if token.cue("含名") is not None:
         info.contains = token
+    if token.cue("排序") is not None and info.sort is None:
+        info.sort = token.cue("排序")
+        token.used = True
 
 
 def _counted_by_unit(token: Token) -> str | None:
@@ -146,7 +150,7 @@ def _counted_noun(state: State, tokens: list[tuple[int, Token]]) -> str | None:
              if (t.get("noun") or _counted_by_unit(t)) and not (t.has("dept") or t.has("fund"))]
     if not nouns:
         return None
-    counts = [i for i, t in tokens if t.cue("汇总") == "count" or t.cue("极值") or t.cue("名次")]
+    counts = [i for i, t in tokens if t.cue("汇总") == "count" or t.cue("极值") or t.cue("名次") or t.cue("排序")]
     if not counts:
         return None
     departments = [n for _, n in nouns if n in DEPARTMENT_NOUNS]
@@ -180,6 +184,9 @@ def settle_scope(state: State, info: ClauseInfo, previous: ClauseInfo | None) ->
                 info.aggs.setdefault(token.cue("汇总"), []).append(token)
             if token.get("measure") == "amount":
                 info.measures.setdefault("amount", []).append(token)
+            if token.cue("排序") is not None and info.sort is None:
+                info.sort = token.cue("排序")
+                token.used = True
     info.mentions = own[0] + extra[0]
     if info.position is not None and not any(m.kind in ("dept", "fund") for m in own[0]):
         # …合计多少，在镇街里排老几: the department ranked is the one named before

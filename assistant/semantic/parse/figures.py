@@ -15,10 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from assistant.semantic.parse.clause_info import ClauseInfo, read_clause, settle_scope
+from assistant.semantic.parse.frames import count_near
 from assistant.semantic.parse.state import CONTAINERS, State
 from assistant.semantic.query import (
     FIGURE,
     FIGURES,
+    LIST,
     NUMBER,
     SUM,
     TEXT,
@@ -31,7 +33,7 @@ from assistant.semantic.query import (
     Query,
     Understanding,
 )
-from assistant.semantic.tagging import Token
+from assistant.semantic.tagging import Sense, Token
 from assistant.semantic.wording import covered
 
 JOINERS = {"和", "与", "及", "以及", "、", "跟", "同"}
@@ -50,6 +52,15 @@ class Piece:
 
     def text(self, terms: dict[str, str]) -> str:
         return "".join(terms.get(t.text, t.text) for t in self.tokens)
+
+    def shown(self, terms: dict[str, str]) -> str:
+        """How the answer names it: the words without the fillers around them."""
+        tokens = list(self.tokens)
+        while tokens and tokens[0].senses == (Sense("filler", tokens[0].text),):
+            tokens.pop(0)
+        while tokens and tokens[-1].senses == (Sense("filler", tokens[-1].text),):
+            tokens.pop()
+        return "".join(terms.get(t.text, t.text) for t in tokens) or self.text(terms)
 
 
 def figure_tokens(state: State) -> list[Token]:
@@ -84,7 +95,7 @@ def parts(state: State, base: Query, focus: Query | None, result: Understanding)
             continue
         info = read_clause(state, clause)
         settle_scope(state, info, previous)
-        found = _clause_parts(state, info, base, depts, queries)
+        found = _clause_parts(state, info, base, depts, queries, focus)
         unknown = [t.text for t in state.unused_content() if t.clause == clause]
         if unknown:
             result.unanswered.append(("".join(t.text for t in state.clause_tokens(clause)
@@ -92,7 +103,6 @@ def parts(state: State, base: Query, focus: Query | None, result: Understanding)
         else:
             queries.extend(q for q in found if q not in queries)  # 增加了多少: answered already
         previous = info
-    del focus
     return queries
 
 
@@ -112,7 +122,7 @@ def _departments(state: State) -> tuple[int, ...]:
 
 
 def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int, ...],
-                  done: list[Query]) -> list[Query]:
+                  done: list[Query], focus: Query | None = None) -> list[Query]:
     years = _years(state, info, base)
     pieces = _pieces(state, info)
     terms = {alias: target for alias, target in state.model.lexicon.terms}
@@ -121,6 +131,9 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
     if not pieces and not done:  # 卫生健康支出（210）23年和今年各多少: the figure was named before
         earlier = _background_pieces(state, info)
         pieces = targets = [Piece([t for p in earlier for t in p.tokens])] if earlier else []
+        if not pieces and focus is not None and focus.over == FIGURES:  # 去年呢: the figure asked last
+            _asking_words(info)
+            return [replace(focus, years=years, year=years[-1], derived=base.derived)]
     if not targets and done and pieces:  # 基本支出里安排了多少: the last figure, narrowed
         last = next(f for f in done[-1].filters if isinstance(f, FigureIs))
         narrowing += last.context + last.display
@@ -135,12 +148,15 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
         if keys:
             for narrower in (p for p in pieces if p.narrows):
                 _mark_covered(narrower, keys, terms, state.model.lexicon.tables)
-            figure = FigureIs(tuple(keys), piece.text(terms), narrowing)
+            figure = FigureIs(tuple(keys), piece.shown(terms), narrowing)
             out.append(replace(base, over=FIGURES, filters=(*filters_base, figure),
                                outputs=(Output(FIGURE),), years=years, year=years[-1], shape=NUMBER))
     _asking_words(info)
     if not out and done:
         out = [_again(done, info, years)]
+    if out and info.asked_noun == "department" and (info.extreme or state.ordinal or info.sort or info.each):
+        order = _ranking(state, info) or Order(desc=info.sort != "asc")
+        return [replace(q, order=order, group_by_department=True, shape=LIST) for q in out]
     below = _below_asked(state, info)
     if below is not None and out:
         out = [replace(q, outputs=(Output(below),), order=_ranking(state, info), level=_level(state, info),
@@ -162,7 +178,9 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
 def _below_asked(state: State, info: ClauseInfo) -> str | None:
     """Whether the clause asks what stands under a figure: its parts (由哪些构成, 分项各多少) or the
     largest of them (…里哪个科目最多, 哪一项最大, 增加最多的项级科目)."""
-    ranks = info.extreme is not None or (state.ordinal is not None and info.asked_noun != "department")
+    if info.asked_noun == "department":
+        return None  # 哪个部门的三公经费最高: departments are ranked, see _across_departments
+    ranks = info.extreme is not None or state.ordinal is not None
     if ranks:
         return "children"
     if any(t.cue("构成") for t in state.clause_tokens(info.clause)) or (
@@ -178,10 +196,12 @@ def _ranking(state: State, info: ClauseInfo) -> Order | None:
     if info.extreme is not None:
         way, token = info.extreme
         token.used = True
-        return Order(desc=way == "max", limit=1)
+        return Order(desc=way == "max", limit=count_near(state, token))
     if state.ordinal is not None:
         desc, offset, limit = state.ordinal
-        return Order(desc=desc is not False, offset=offset, limit=limit)
+        return Order(desc=desc is not False and info.sort != "asc", offset=offset, limit=limit)
+    if info.sort is not None:
+        return Order(desc=info.sort == "desc")
     return None
 
 

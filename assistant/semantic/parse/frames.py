@@ -98,7 +98,8 @@ def attribute_frame(state: State, info: ClauseInfo, base: Query) -> Query | None
     if by_contact and not asked and not lists_funds:
         asked = ["department", "contact", "phone"]
     scoped = named_funds(info) or _refers_back(info, base) or by_contact or any(
-        m.kind in ("dept", "name") for m in info.mentions)  # 医保中心那个专项找谁: each fund of the scope
+        m.kind in ("dept", "name") for m in info.mentions) or any(  # 医保中心那个专项找谁: each fund of it
+        isinstance(f, FundIs | InDepartments | InGroup | NameHas) for f in base.filters)
     if not asked or not scoped:
         return None
     info.use(*(info.measures.get(m) for m in asked), *info.shapes.values(), info.followup)
@@ -254,7 +255,8 @@ def _amount_said(info: ClauseInfo) -> bool:
 
 
 def _ranks(state: State, info: ClauseInfo) -> bool:
-    return info.extreme is not None or info.position is not None or state.ordinal is not None
+    return (info.extreme is not None or info.position is not None or state.ordinal is not None
+            or info.sort is not None)
 
 
 def _order(state: State, info: ClauseInfo, position: bool) -> Order | None:
@@ -265,17 +267,19 @@ def _order(state: State, info: ClauseInfo, position: bool) -> Order | None:
     if info.extreme is not None:
         way, token = info.extreme
         info.use(token)
-        limit = state.ordinal[2] if state.ordinal is not None and not state.ordinal[1] else _count_near(state, token)
+        limit = state.ordinal[2] if state.ordinal is not None and not state.ordinal[1] else count_near(state, token)
         return Order(desc=way == MAX, limit=limit)  # 哪三个…最多 / 最少的三个: the first three
     if state.ordinal is not None:
         desc, offset, limit = state.ordinal
         if desc is None:
-            desc = not (info.extreme and info.extreme[0] != MAX)
+            desc = info.sort != "asc"
         return Order(desc=desc, offset=offset, limit=limit)
+    if info.sort is not None:
+        return Order(desc=info.sort == "desc")
     return None
 
 
-def _count_near(state: State, token) -> int:
+def count_near(state: State, token) -> int:
     """最少的三个部门 / 垫底的俩专项: a count right after (or before) an extreme is how many."""
     index = state.tokens.index(token)
     for _, near in [*state.neighbours(index, 1, 2), *state.neighbours(index, -1, 1)]:

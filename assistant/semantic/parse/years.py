@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.semantic.parse import figures
 from assistant.semantic.parse.state import State
 from assistant.semantic.query import Derived, Query
 from db.records import DEPT_BUDGET, SPECIAL_FUNDS
@@ -20,9 +19,9 @@ from db.records import DEPT_BUDGET, SPECIAL_FUNDS
 KIND_NAMES = {SPECIAL_FUNDS: "重点专项预算", DEPT_BUDGET: "部门预算"}
 
 
-def resolve(state: State, base: Query, focus: Query | None) -> Query:
+def resolve(state: State, base: Query, focus: Query | None, in_figures: bool) -> Query:
     """The base query with its year (and base year) set, or ``state.refusal`` explaining why not."""
-    kind = DEPT_BUDGET if figures.applies(state) else SPECIAL_FUNDS
+    kind = DEPT_BUDGET if in_figures else SPECIAL_FUNDS
     held = state.model.figure_years if kind == DEPT_BUDGET else state.model.years.get(kind, set())
     newest = max(held) if held else None
     reference = focus.year if focus is not None and focus.year else newest

@@ -76,7 +76,7 @@ def _names_funds(query: Query) -> bool:
 
 def _annotate(result: PartResult, model: SemanticModel) -> None:
     """Short department names on every row (卫生健康局, not the full registered name)."""
-    for rows in (result.rows, result.ranked, result.members):
+    for rows in (result.rows, result.ranked, result.members, result.ranking):
         for row in rows:
             if "department_id" in row:
                 row["department_short"] = model.department_label(row["department_id"])

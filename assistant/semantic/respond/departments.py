@@ -57,8 +57,9 @@ def departments(result: PartResult, draft: Draft, scope: str) -> None:
                          for i, r in enumerate(rows, (query.order.offset if query.order else 0) + 1))
         draft.say(f"{scope}按{_word(measure)}排列（{basis}口径）：{items}。")
     _cite_members(result, draft, {r["department_id"] for r in rows})
-    draft.table(rows, COLUMNS)
-    draft.chart_items([(r["department_short"], r["count"] if measure == "count" else r[measure]) for r in rows],
+    shown = result.ranking or rows  # the whole ranking goes to the table and the chart
+    draft.table(shown, COLUMNS)
+    draft.chart_items([(r["department_short"], r["count"] if measure == "count" else r[measure]) for r in shown],
                       f"{_word(measure)}（{'个' if measure == 'count' else '万元'}）")
 
 

@@ -82,7 +82,7 @@ class Draft:
     def chart_funds(self, rows: list[dict[str, Any]], query: Query) -> None:
         key = "form_amount" if query.basis == FORM else "catalog_amount"
         self.chart_items([(r["name"], r.get(key) if r.get(key) is not None else r.get("amount")) for r in rows],
-                         f"{BASIS_NAMES[query.basis]}金额（万元）")
+                         "专项预算（万元）")
 
     def chart_items(self, items: list[tuple[str, Any]], title: str) -> None:
         if self.chart or len(items) < 2:

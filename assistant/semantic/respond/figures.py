@@ -40,13 +40,19 @@ def figures(result: PartResult, draft: Draft, model: SemanticModel) -> None:
     if not chosen:
         draft.say(f"部门预算中没有找到“{shown}”的数。")
         return
+    if query.group_by_department and result.ranked:
+        _departments_ranked(result, draft, model, shown)
+        return
     if any(o.agg == SUM for o in query.outputs):
         _total(result, draft, "以上各项", model)
         return
     derived = query.derived
+    asked = set(query.years) if query.years and derived is None else None
     for (dept, year), row in sorted(chosen.items()):
         if derived is not None and derived.base_year and year == derived.base_year:
             continue
+        if asked is not None and year not in asked:
+            continue  # 去年呢: only the year asked
         draft.say(f"{model.department_label(dept)}{year}年{shown}：{row['amount_text']}万元"
                   f"（{where(row)}）{_others(result, row, model)}。")
         draft.cite(row["source_row_id"])
@@ -126,6 +132,30 @@ def _change_between_years(result: PartResult, draft: Draft, chosen: dict, model:
             way = "增加" if gap >= 0 else "减少"
             draft.say(f"{years[1]}年比{years[0]}年{way}{computed(abs(gap), [a['amount_text'], b['amount_text']])}万元。")
     del model
+
+
+def _departments_ranked(result: PartResult, draft: Draft, model: SemanticModel, shown: str) -> None:
+    """Departments ordered by the figure (the whole order, or the first N with ties kept)."""
+    order = result.query.order
+    rows = result.ranked
+    if order.limit:
+        edge = rows[min(order.offset + order.limit, len(rows)) - 1]["amount"]
+        rows = rows[order.offset:] if order.offset else [r for r in rows if
+                                                         (r["amount"] >= edge if order.desc else r["amount"] <= edge)]
+    way = "从高到低" if order.desc else "从低到高"
+    year = result.query.year
+    if order.limit == 1 and not order.offset:
+        top = "、".join(f"{model.department_label(r['department_id'])}（{r['amount_text']}万元）" for r in rows)
+        draft.say(f"{year}年{shown}{'最高' if order.desc else '最低'}的是{top}（在{len(result.ranked)}个有部门预算公开的单位中）。")
+    else:
+        items = "；".join(f"{i}. {model.department_label(r['department_id'])} {r['amount_text']}万元"
+                          for i, r in enumerate(rows, order.offset + 1))
+        draft.say(f"{year}年各单位{shown}{way}：{items}。")
+    draft.cite(*(r["source_row_id"] for r in rows))
+    draft.table([{"department_short": model.department_label(r["department_id"]), "year": year, "label": shown,
+                  "amount": r["amount"], "where": ""} for r in rows], COLUMNS)
+    draft.chart_items([(model.department_label(r["department_id"]), r["amount"]) for r in rows],
+                      f"{shown}（万元）")
 
 
 def _implied_years(result: PartResult, draft: Draft, chosen: dict, shown: str, model: SemanticModel) -> None:
