@@ -140,9 +140,9 @@ def test_groups_admit_departments_by_their_full_names(group, full_name, admitted
 
 # ----- the files themselves --------------------------------------------------------------------------
 
-COLUMNS = {"aliases.tsv": 3, "cues.tsv": 3, "fillers.tsv": 1, "groups.tsv": 3, "measures.tsv": 2,
-           "name_tails.tsv": 1, "negations.tsv": 1, "nouns.tsv": 2, "subject_levels.tsv": 2, "tables.tsv": 4,
-           "totals.tsv": 1, "units.tsv": 4, "word_classes.tsv": 2}
+COLUMNS = {"admin_levels.tsv": 1, "aliases.tsv": 3, "cues.tsv": 3, "fillers.tsv": 1, "groups.tsv": 3,
+           "measures.tsv": 2, "name_tails.tsv": 1, "negations.tsv": 1, "nouns.tsv": 2,
+           "subject_levels.tsv": 2, "tables.tsv": 4, "totals.tsv": 1, "units.tsv": 4, "word_classes.tsv": 2}
 
 
 def test_every_lexicon_file_is_known_and_parses():
@@ -159,11 +159,13 @@ def test_cue_roles_and_values_are_the_documented_ones():
     roles = {cells[1] for cells in rows("cues.tsv")}
     documented = {"汇总", "极值", "名次", "序数", "比较前", "比较后", "区间", "端点", "排除", "其余",
                   "派生", "形式", "口径", "类别", "年份", "分组", "核心", "追问", "请求", "不一致",
-                  "全体", "含名", "基准", "方向", "构成", "表号", "近年", "释义"}
+                  "全体", "含名", "基准", "方向", "构成", "表号", "近年", "释义", "排序"}
     assert roles <= documented, roles - documented
     for word, role, value in rows("cues.tsv"):
         if role in ("比较前", "比较后"):
             assert value in (">", ">=", "<", "<=", "="), (word, value)
+        if role in ("方向", "排序"):
+            assert value in ("asc", "desc"), (word, value)
         if role == "年份":
             assert int(value) in (-2, -1, 0, 1), (word, value)
 

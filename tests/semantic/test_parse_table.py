@@ -410,12 +410,10 @@ row("S", ("卫健局有几个专项？", "那它们合计多少？"), outputs={"
 row("S", ("卫健局有几个专项？", "这些专项一共多少钱"), outputs={"amount/sum"}, depts={"卫生健康局"})
 row("S", ("农林局专项合计多少？", "那平均每个多少？"), outputs={"amount/avg"}, depts={"农林局"})
 row("S", ("城管专项合计多少？", "那去年呢？"), refusal=["2023年"])
-bug("a follow-up asking an attribute of 它 loses the attribute", "S",
-    ("交通惠民服务专项多少钱？", "它的联系人是谁？"), outputs={"contact"}, funds={"交通惠民服务专项"})
-bug("a follow-up asking an attribute of 它 is read as a ranking of departments", "S",
-    ("交通惠民服务专项多少钱？", "那它的主管部门是哪个"), outputs={"department"}, funds={"交通惠民服务专项"})
-bug("那人社局呢 drops the total the question before asked for", "S",
-    ("农林局专项合计多少？", "那人社局呢？"), outputs={"amount/sum"}, depts={"人力资源和社会保障局"})
+row("S", ("交通惠民服务专项多少钱？", "它的联系人是谁？"), outputs={"contact"}, funds={"交通惠民服务专项"})
+row("S", ("交通惠民服务专项多少钱？", "那它的主管部门是哪个"), outputs={"department"},
+    funds={"交通惠民服务专项"})
+row("S", ("农林局专项合计多少？", "那人社局呢？"), outputs={"amount/sum"}, depts={"人力资源和社会保障局"})
 bug("那最少的呢 after a ranking of departments ranks funds", "S",
     ("哪个部门的专项预算最多？", "那最少的呢？"), over="departments", order=MIN)
 bug("其中… keeps the department but drops the bound of the question before", "S",
