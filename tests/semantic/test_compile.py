@@ -317,11 +317,8 @@ def test_the_basis_and_the_year_pick_the_figures(lite, basis, year, count, total
     assert totals(lite, funds_query(lite, basis=basis, year=year)) == (count, D(total))
 
 
-Bd = Bound
-
-
 def _amount(op: str, value: int) -> AmountIs:
-    return AmountIs(Bd(op, Decimal(value)))
+    return AmountIs(Bound(op, Decimal(value)))
 
 
 # what, (filters, exclusions) made from the store's ids, count, sum (None: no funds)
@@ -350,9 +347,9 @@ FILTER_CASES = [
     ("a core satisfaction indicator",
      lambda t: ((HasIndicator(words=("满意度",), core=True),), ()), 2, "300"),
     ("a satisfaction target of at least 95",
-     lambda t: ((HasIndicator(words=("满意度",), value=Bd(">=", Decimal(95), "%")),), ()), 2, "300"),
+     lambda t: ((HasIndicator(words=("满意度",), value=Bound(">=", Decimal(95), "%")),), ()), 2, "300"),
     ("an indicator weighing more than 20",
-     lambda t: ((HasIndicator(weight=Bd(">", Decimal(20), "%")),), ()), 3, "350"),
+     lambda t: ((HasIndicator(weight=Bound(">", Decimal(20), "%")),), ()), 3, "350"),
     ("an indicator by its exact name", lambda t: ((HasIndicator(exact="患者满意度"),), ()), 1, "50"),
     ("a description is settled before compiling", lambda t: ((Describes("环境整治"),), ()), 10, "810"),
     ("a figure filter does not narrow funds", lambda t: ((FigureIs((), "三公经费"),), ()), 10, "810"),
