@@ -21,6 +21,8 @@ from conftest import DEPT_TXT, FUNDS_TXT, SAMPLES
 
 from assistant.conversation import Conversation
 
+from .conftest import everyday_name
+
 CENT = Decimal("0.005")
 TOWNS = ("镇人民政府", "街道办事处")
 
@@ -370,3 +372,14 @@ def test_a_change_of_funds_against_last_year(library, library_engine, question):
 
     answer = library_engine.ask(question.format(**names), Conversation())
     assert abs(amount(2024) - amount(2023)) in numbers(answer.text), answer.text
+
+
+def test_departments_ranked_by_a_department_budget_figure(library, library_engine):
+    """The disclosing departments of the generated library ranked by their 三公经费 (from the manifest)."""
+    disclosed = [d for d in library.manifest["documents"] if d["kind"] == "dept_budget" and d["year"] == 2024]
+    amounts = {d["dept_name"]: Decimal(d["sangong"]["total"]["amount"]) for d in disclosed}
+    top = max(amounts.values())
+    answer = library_engine.ask("哪个部门的三公经费最多", Conversation())
+    assert top in numbers(answer.text), answer.text
+    assert all(everyday_name(name) in answer.text for name, v in amounts.items() if v == top), answer.text
+    assert any(f"{top.normalize():f}万元" in c.text for c in answer.citations)

@@ -31,6 +31,7 @@ from assistant.semantic.compile.figures import (
     children_of,
     figure_statements,
     parts_of_fact,
+    ranked_figures,
     sum_of,
 )
 from assistant.semantic.compile.statements import compile_query, ranked_rows
@@ -515,6 +516,17 @@ def test_a_departments_position_among_departments(db, request, named, group, pos
         (tiny.dept[named], position, out_of)]
 
 
+@BOTH_DATABASES
+def test_the_whole_ranking_comes_with_its_first_places(db, request):
+    """For the table and the chart: every department in order (180 tied: by name, 乙 before 卫)."""
+    tiny = request.getfixturevalue(db)
+    result = run(tiny, dept_query(tiny, order=Order(desc=True, limit=1)))
+    assert [r["department"] for r in result["rows"]] == ["测试区城管局"]
+    assert [(r["department"], money(r["sum"])) for r in result["ranking"]] == [
+        ("测试区城管局", D("380")), ("测试区乙街道办事处", D("180")), ("测试区卫生局", D("180")),
+        ("测试区甲镇人民政府", D("70"))]
+
+
 def test_the_members_of_each_department_are_listed_for_citing(lite):
     result = run(lite, dept_query(lite, lite.group("C", "D"), order=Order(desc=True, limit=1)))
     assert [r["department"] for r in result["rows"]] == ["测试区乙街道办事处"]
@@ -633,6 +645,22 @@ def test_figures_are_the_lines_and_items_of_the_keys_asked(lite, keys, depts, ye
     assert sorted(money(r["amount"]) for r in got.get("facts", [])) == sorted(D(x) for x in facts)
     roles = {"lines" if k.source == "line" else "facts" for k in keys}
     assert set(got) == roles
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(("with_fact", "desc", "want"), [
+    (False, True, [("B", "500"), ("A", "200")]),
+    (False, False, [("A", "200"), ("B", "500")]),
+    (True, True, [("B", "500"), ("A", "200"), ("A", "10.5")]),
+])
+def test_departments_ranked_by_their_chosen_figures(db, request, with_fact, desc, want):
+    tiny = request.getfixturevalue(db)
+    lines = figures(tiny, figure_query(tiny, (GENERAL,), depts=("A", "B")))["lines"]
+    facts = figures(tiny, figure_query(tiny, (SANGONG_TOTAL,)))["facts"] if with_fact else []
+    got = rows_of(tiny, ranked_figures([r["line_id"] for r in lines], [f["fact_id"] for f in facts], desc))
+    label = {v: k for k, v in tiny.dept.items()}
+    assert [(label[r["department_id"]], money(r["amount"])) for r in got] == [(d, D(a)) for d, a in want]
+    assert all(r["source_row_id"] for r in got)
 
 
 def _line(tiny: Tiny, key: FigureKey, year: int = 2024) -> dict:

@@ -377,6 +377,11 @@ row("G", "{DB}基本支出里哪个科目最多", over="figures", outputs={"chil
 row("G", "{DB2}的公务接待费是多少", over="figures", depts={"{DB2}"}, figure_all="公务接待费")
 row("G", "{DB}和{DB2}的三公经费各多少", over="figures", depts={"{DB}", "{DB2}"}, figure_has="三公")
 row("G", "{D1}的三公经费是多少", refusal=["{D1}", "{DB}"])
+row("G", "哪个部门的三公经费最多", over="figures", order=MAX, figure_has="三公")
+row("G", "三公经费最少的部门是哪个", over="figures", order=MIN, figure_has="三公")
+row("G", "各部门的机关运行经费从高到低排一下", over="figures", order=top(None), figure_all="运行经费")
+bug("a department's place in a ranking of department-budget figures leaves 排第几 not understood", "G",
+    "{DB}的三公经费在各部门中排第几", over="figures", order=POSITION, depts={"{DB}"})
 
 # ----- years -----------------------------------------------------------------------------------
 row("S", "教育局2022年的专项合计多少？", refusal=["2024年", "2022年"])
