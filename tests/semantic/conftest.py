@@ -4,7 +4,7 @@ The generated library (``python -m bench.corpus``, fixed seed, text only) holds
 other fund names, other amounts, two years of compilations and the disclosures
 of other departments.  The parse table uses names read from its manifest, so a
 row passes only if the parser learnt the names from the store it was given,
-never from the sample documents.  Both stores are ingested once per session
+never from the sample documents.  Both stores are ingested once per test run
 without a vector index (questions answered by meaning are not tested here).
 """
 
