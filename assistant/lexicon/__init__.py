@@ -93,6 +93,7 @@ class Table:
     name: str
     words: tuple[str, ...]
     rank: int
+    split: str | None = None  # the classification this table holds one half of (基本支出 or 项目支出)
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,11 @@ class Lexicon:
         self.negations = {r[0] for r in rows("negations.tsv")}
         self.total_words = {normalise(r[0]) for r in rows("totals.tsv")}
         self.subject_levels = {normalise(word): int(digits) for word, digits in rows("subject_levels.tsv")}
-        self.tables = {int(no): Table(int(no), name, tuple(normalise(w) for w in words.split("|")), int(rank))
-                       for no, name, words, rank in rows("tables.tsv")}
+        self.tables = {
+            int(no): Table(int(no), name, tuple(normalise(w) for w in words.split("|")), int(rank),
+                           None if split == "-" else split)
+            for no, name, words, rank, split in rows("tables.tsv")
+        }
         aliases = rows("aliases.tsv")
         self.department_aliases = [(normalise(a), t) for k, a, t in aliases if k == "department"]
         self.terms = [(normalise(a), normalise(t)) for k, a, t in aliases if k == "term"]

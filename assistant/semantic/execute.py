@@ -26,8 +26,9 @@ from assistant.semantic.compile.figures import (
     ranked_figures,
     sum_of,
 )
+from assistant.semantic.compile.scope import same_funds
 from assistant.semantic.compile.statements import compile_query, ranked_rows
-from assistant.semantic.figure_choice import choose
+from assistant.semantic.figure_choice import choose, whole
 from assistant.semantic.query import (
     CATALOG,
     FIGURES,
@@ -95,6 +96,9 @@ class Executor:
         return results
 
     def run_one(self, query: Query) -> PartResult:
+        if query.over == FUNDS and query.derived is not None and query.derived.kind == "change" \
+                and query.derived.other is None and query.year is not None:
+            query = replace(query, derived=replace(query.derived, other=self._base_year(query)))
         result = PartResult(query)
         if any(isinstance(f, FundIs) and not f.ids for f in query.filters):
             result.problem = "没有找到上一步所说的专项"
@@ -121,6 +125,18 @@ class Executor:
         if query.derived is not None and query.derived.other is not None:
             result.other = self.run_one(query.derived.other)
         return result
+
+    def _base_year(self, query: Query) -> Query:
+        """The same question about the base year's compilation: the funds named are looked up there
+        by name and department."""
+        year = query.derived.base_year or query.year - 1
+        filters = []
+        for f in query.filters:
+            if isinstance(f, FundIs) and f.ids:
+                found = self.runner.rows(same_funds(f.ids, year))
+                f = FundIs(tuple(r["id"] for r in found), f.names)
+            filters.append(f)
+        return replace(query, filters=tuple(filters), year=year, years=(year,), derived=None)
 
     def _figure_children(self, result: PartResult) -> None:
         """What stands under the figure asked: the subjects below a table line (ranked when asked,
@@ -154,9 +170,10 @@ class Executor:
             result.ranked = self.runner.rows(ranked_figures(lines, facts, result.query.order.desc))
 
     def _figure_total(self, result: PartResult) -> None:
-        """The sum of several figures (one chosen row each), added up by SQL."""
+        """The sum of several figures (one chosen row each, or both halves of a split classification),
+        added up by SQL."""
         chosen = [row for f in result.query.filters if isinstance(f, FigureIs)
-                  for row in choose(result, self.lexicon, f.keys).values()]
+                  for row in whole(result, self.lexicon, f.keys)]
         result.totals = {}
         if chosen:
             lines = [r["line_id"] for r in chosen if r["kind"] == "line"]

@@ -9,6 +9,7 @@ be said beside it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from assistant.lexicon import Lexicon
@@ -50,4 +51,34 @@ def choose(result: Fetched, lexicon: Lexicon, keys: tuple[FigureKey, ...] | None
 
     for row in sorted(candidates, key=rank):
         out.setdefault((row["department_id"], row["year"]), row)
+    return out
+
+
+@dataclass
+class _Rows:
+    lines: list[dict[str, Any]]
+    facts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def spans_halves(keys: tuple[FigureKey, ...], lexicon: Lexicon) -> bool:
+    """Whether the keys name one subject in both halves of a split classification (表六 and 表八):
+    then its whole amount is the sum of the two."""
+    halves = {(lexicon.tables[k.table_no].split, k.subject, k.table_no) for k in keys
+              if k.source == "line" and k.table_no in lexicon.tables and lexicon.tables[k.table_no].split}
+    return any(a[:2] == b[:2] and a[2] != b[2] for a in halves for b in halves)
+
+
+def whole(result: Fetched, lexicon: Lexicon, keys: tuple[FigureKey, ...]) -> list[dict[str, Any]]:
+    """The rows making up each chosen figure: the chosen row, and when it stands in one half of a
+    split classification and the keys name the same subject in the other half, that half's row."""
+    out = []
+    for row in choose(result, lexicon, keys).values():
+        out.append(row)
+        table = lexicon.tables.get(row.get("table_no")) if row["kind"] == "line" else None
+        if table is None or table.split is None:
+            continue
+        other = {t.number for t in lexicon.tables.values() if t.split == table.split} - {table.number}
+        mates = [r for r in result.lines if r["table_no"] in other and r["subject"] == row["subject"]
+                 and (r["department_id"], r["year"]) == (row["department_id"], row["year"])]
+        out += choose(_Rows(mates), lexicon, keys).values()
     return out

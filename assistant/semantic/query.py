@@ -96,7 +96,7 @@ class FundIs:
     ref: bool = False
 
     def phrase(self) -> str:
-        return ("上一步找到的" if self.ref else "") + "、".join(self.names)
+        return ("上一步找到的" if self.ref else "") + "、".join(dict.fromkeys(self.names))
 
 
 @dataclass(frozen=True)

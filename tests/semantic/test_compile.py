@@ -423,17 +423,12 @@ def test_a_position_within_a_department(lite):
     assert [(r["position"], r["out_of"]) for r in run(lite, query)["ranked"]] == [(2, 3)]
 
 
-EVEN_MEDIAN = pytest.mark.xfail(
-    reason="median of an even count gives the upper middle value: (n + 1) / 2 is a true division in "
-           "SQLAlchemy 2, so row (n + 1) / 2 = 5.5 matches nothing", strict=True)
-
-
 @BOTH_DATABASES
 @pytest.mark.parametrize(("filters", "basis", "median"), [
-    pytest.param((), "catalog", "65", marks=EVEN_MEDIAN),  # 10 20 30 50 50 | 80 100 100 170 200: (50+80)/2
-    pytest.param((), FORM, "70", marks=EVEN_MEDIAN),  # 10 20 30 50.04 60 | 80 100 100 170 200: (60+80)/2
+    ((), "catalog", "65"),  # 10 20 30 50 50 | 80 100 100 170 200: (50+80)/2
+    ((), FORM, "70"),  # 10 20 30 50.04 60 | 80 100 100 170 200: (60+80)/2
     (("A",), "catalog", "50"),  # 30 50 100
-    pytest.param(("C",), "catalog", "35", marks=EVEN_MEDIAN),  # 20 50
+    (("C",), "catalog", "35"),  # 20 50
     (("B",), "catalog", "100"),  # 80 100 200
 ])
 def test_the_median_is_the_middle_value_or_the_mean_of_the_middle_two(db, request, filters, basis, median):

@@ -144,7 +144,7 @@ def test_groups_admit_departments_by_their_full_names(group, full_name, admitted
 
 COLUMNS = {"admin_levels.tsv": 1, "aliases.tsv": 3, "cues.tsv": 3, "fillers.tsv": 1, "groups.tsv": 3,
            "measures.tsv": 2, "name_tails.tsv": 2, "negations.tsv": 1, "nouns.tsv": 2,
-           "subject_levels.tsv": 2, "tables.tsv": 4, "totals.tsv": 1, "units.tsv": 4, "word_classes.tsv": 2}
+           "subject_levels.tsv": 2, "tables.tsv": 5, "totals.tsv": 1, "units.tsv": 4, "word_classes.tsv": 2}
 
 
 def test_every_lexicon_file_is_known_and_parses():

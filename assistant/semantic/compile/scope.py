@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select, true
+from sqlalchemy.orm import aliased
 
 from assistant.semantic.query import (
     FORM,
@@ -82,6 +83,20 @@ def funds(query: Query, columns: list | None = None) -> Select:
     for f in query.exclusions:
         stmt = stmt.where(not_(condition(f, query.basis)))
     return stmt
+
+
+def same_funds(ids: tuple[int, ...], year: int) -> Select:
+    """The key funds of another year's compilation that are the given funds: same name, same
+    department (each compilation has its own fund rows, so ids never carry across years)."""
+    given = aliased(m.Fund)
+    return (
+        select(m.Fund.id, m.Fund.name)
+        .join(given, and_(given.name == m.Fund.name,
+                          given.department_id.is_not_distinct_from(m.Fund.department_id)))
+        .where(given.id.in_(ids), m.Fund.document_id.in_(primary_documents(SPECIAL_FUNDS, year)),
+               m.Fund.program == PROGRAM_KEY)
+        .order_by(m.Fund.id)
+    )
 
 
 def condition(f: Filter, basis: str) -> ColumnElement[bool]:

@@ -147,8 +147,10 @@ def median(column) -> Select:
         func.row_number().over(order_by=column).label("rn"),
         func.count().over().label("n"),
     ).subquery("numbered")
-    middle = ((numbered.c.n + 1) / 2, (numbered.c.n + 2) / 2)
-    return select(func.avg(numbered.c.x).label("median")).where(numbered.c.rn.in_(middle))
+    # in integers, as both databases divide: rows whose doubled number lies within n..n+2 are the
+    # middle one (n odd) or the middle two (n even)
+    doubled = numbered.c.rn * 2
+    return select(func.avg(numbered.c.x).label("median")).where(doubled.between(numbered.c.n, numbered.c.n + 2))
 
 
 # ----- departments -------------------------------------------------------------------------

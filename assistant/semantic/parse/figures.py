@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from assistant.lexicon import normalise
+from assistant.semantic.figure_choice import spans_halves
 from assistant.semantic.parse.clause_info import ClauseInfo, read_clause, settle_scope
 from assistant.semantic.parse.frames import count_near
 from assistant.semantic.parse.state import State
@@ -171,10 +172,16 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
             out = [replace(q, derived=Derived("share", other=whole)) for q in out]
     if SUM in info.aggs and len(out) > 1:
         out.append(_sum_of(out))
+    elif SUM in info.aggs and len(out) == 1 and spans_halves(_keys(out[0]), state.model.lexicon):
+        out = [replace(out[0], outputs=(Output(FIGURE, SUM),))]  # 基本支出 and 项目支出 halves added
     if "change" in info.derived or (base.derived is not None and base.derived.kind == "change"):
         base_year = base.derived.base_year if base.derived else None
         out = [replace(q, derived=Derived("change", base_year=base_year)) for q in out]
     return out
+
+
+def _keys(query: Query) -> tuple[FigureKey, ...]:
+    return tuple(k for f in query.filters if isinstance(f, FigureIs) for k in f.keys)
 
 
 def _table_total(state: State) -> FigureIs:

@@ -30,7 +30,10 @@ def derived(result: PartResult, draft: Draft, scope: str) -> None:
     kind = result.query.derived.kind
     a, b = total(result), total(other) if other else None
     if a is None or b is None:
-        draft.say("无法计算：有一方在库中没有找到数字。")
+        if kind == "change" and other is not None:
+            draft.say(f"无法计算增减：{other.query.year}年的重点专项中没有{scope}。")
+        else:
+            draft.say("无法计算：有一方在库中没有找到数字。")
         return
     digits = max(precision(result.rows, result.query.basis), precision(other.rows, other.query.basis))
     left, right = scope_phrase(result.query), scope_phrase(other.query)
@@ -43,6 +46,8 @@ def derived(result: PartResult, draft: Draft, scope: str) -> None:
     elif kind == "multiple":
         value = amount(a / b, asked) if b else "—"
         draft.say(f"{left}{a_text}万元，是{right}{b_text}万元的{value}倍（{a_text} ÷ {b_text}）。")
+    elif kind == "change":
+        _change(result, other, draft, (a, b), (a_text, b_text, digits, asked))
     else:
         gap = a - b
         way = "多" if gap >= 0 else "少"
@@ -51,3 +56,16 @@ def derived(result: PartResult, draft: Draft, scope: str) -> None:
     draft.cite_funds(result.rows, result.query.basis)
     draft.cite_funds(other.rows, other.query.basis)
     draft.table_funds(result.rows + other.rows, result.query)
+
+
+def _change(result: PartResult, other: PartResult, draft: Draft, values: tuple[Decimal, Decimal],
+            written: tuple[str, str, int, int]) -> None:
+    """This year's figure against the base year's, with the gap and the rate of change."""
+    (a, b), (a_text, b_text, digits, asked) = values, written
+    gap = a - b
+    way = "增加" if gap > 0 else "减少" if gap < 0 else "持平"
+    moved = f"{way}{amount(abs(gap), digits)}万元" if gap else way
+    rate = f"，{'增幅' if gap > 0 else '降幅'}{amount(abs(gap) * 100 / b, asked)}%" if gap and b else ""
+    scope = scope_phrase(result.query)
+    draft.say(f"{scope}{result.query.year}年{a_text}万元，{other.query.year}年{b_text}万元，"
+              f"{moved}（{a_text} − {b_text}）{rate}。")

@@ -44,7 +44,8 @@ def figures(result: PartResult, draft: Draft, model: SemanticModel) -> None:
         _departments_ranked(result, draft, model, shown)
         return
     if any(o.agg == SUM for o in query.outputs):
-        _total(result, draft, "以上各项", model)
+        figures_added = [f for f in query.filters if isinstance(f, FigureIs)]
+        _total(result, draft, shown if len(figures_added) == 1 else "以上各项", model)
         return
     derived = query.derived
     asked = set(query.years) if query.years and derived is None else None
@@ -195,8 +196,16 @@ def _total(result: PartResult, draft: Draft, shown: str, model: SemanticModel) -
     texts = [r["amount_text"] for r in rows]
     total = amount(result.totals["sum"], max(places(t) for t in texts))
     dept = model.department_label(rows[0]["department_id"])
-    draft.say(f"{dept}{shown}合计{total}万元（{' + '.join(texts)}）。")
+    parts = " + ".join(f"{_part_name(r)} {r['amount_text']}" for r in rows)
+    draft.say(f"{dept}{rows[0]['year']}年{shown}合计{total}万元（{parts}）。")
     draft.cite(*(r["source_row_id"] for r in rows))
+
+
+def _part_name(row: dict[str, Any]) -> str:
+    """Where an added amount stands, briefly: 表6 差旅费（基本支出/总计） or the narrative item."""
+    if row.get("kind") == "fact" or "topic" in row:
+        return row["item"]
+    return f"表{row['table_no']} {row['subject']}（{row['column']}）"
 
 
 def _below(result: PartResult, draft: Draft, model: SemanticModel, shown: str) -> None:
