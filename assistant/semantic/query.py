@@ -248,6 +248,8 @@ class Output:
 
     def phrase(self, over: str) -> str:
         name = MEASURE_NAMES.get(self.measure, self.measure)
+        if self.measure == COUNT and self.agg is None and over == DEPARTMENTS:
+            return f"{OVER_NAMES[FUNDS]}个数"  # each department's number of funds
         if self.measure == COUNT or self.agg == CNT:
             return f"{OVER_NAMES.get(over, '')}个数"
         if self.agg in (SUM, AVG, MEDIAN):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from assistant.semantic.query import (
     BASIS_NAMES,
+    CNT,
     DEPARTMENTS,
     FIGURES,
     FUNDS,
@@ -45,7 +46,8 @@ def restate(query: Query) -> str:
         body = f"把{year}{scope}按主管部门汇总"
         if query.having:
             body += "，只看" + "且".join(h.phrase() for h in query.having) + "的部门"
-        body += f"，比较各部门的{outputs}"
+        counted = any(o.agg == CNT for o in query.outputs)
+        body += "，数一数有几个部门" if counted else f"，比较各部门的{outputs}"
     elif query.over == INDICATORS:
         body = f"查{year}{scope}的绩效指标：{outputs}"
     elif query.over == FIGURES:

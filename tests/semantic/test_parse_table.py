@@ -130,7 +130,7 @@ row("S", "预算在100万到500万之间的专项有几个？", bounds={">=100",
 row("S", "100到500万的专项有几个", bounds={">=100", "<=500"})
 row("S", "介于20万和50万之间的专项有几个", bounds={">=20", "<=50"})
 row("S", "100万到500万之间、两头都算的专项有几个", bounds={">=100", "<=500"})
-bug("正好100万和500万的不算 makes only the upper end exclusive", "S",
+row("S",
     "100万到500万之间的专项有几个，正好100万和500万的不算", bounds={">100", "<500"})
 row("S", "100万以上的专项有几个，正好100万的不算", bounds={">100"})
 row("S", "不到50万的专项有几个，正好50万的也算", bounds={"<=50"})
@@ -150,20 +150,20 @@ row("G", "{D1}不到{A1}万的专项有几个", bounds={"<{A1}"}, depts={"{D1}"}
 
 # ----- exclusions -------------------------------------------------------------------------------
 row("S", "除卫健局外，其他部门的专项合计多少？", outputs={"amount/sum"}, excluded={"卫生健康局"}, depts=set())
-bug("除了…以外 leaves 以外 not understood", "S", "除了镇街以外的专项有几个？",
+row("S", "除了镇街以外的专项有几个？",
     outputs={"count/count"}, excluded={"镇街"})
 row("S", "不含镇街的专项总额是多少？", outputs={"amount/sum"}, excluded={"镇街"}, groups=set())
 row("S", "镇街的不算，专项一共多少？", outputs={"amount/sum"}, excluded={"镇街"})
 row("S", "剔除卫健局和城管局，专项总额多少？", excluded={"卫生健康局", "城市管理局"})
 row("S", "卫健局以外的部门专项合计多少", outputs={"amount/sum"}, excluded={"卫生健康局"})
-bug("除…外其余… leaves 外 not understood", "S", "除城管外其余部门的专项一共多少钱",
+row("S", "除城管外其余部门的专项一共多少钱",
     outputs={"amount/sum"}, excluded={"城市管理局"})
 row("S", "刨去街道，镇的专项合计多少", groups={"镇"}, excluded={"街道"}, outputs={"amount/sum"})
 bug("还剩多少 after leaving a fund out is read as a list, not the remaining total", "S",
     "不算城管那个设施维护专项，城管还剩多少", depts={"城市管理局"}, excluded={"城市管理设施维护专项"},
     outputs={"amount/sum"})
 row("G", "除了{D1}，其他部门的专项合计多少", excluded={"{D1}"}, outputs={"amount/sum"})
-bug("不含 a town of a group named after it leaves the whole group out", "G", "不含{T1}的镇街专项一共多少",
+row("G", "不含{T1}的镇街专项一共多少",
     excluded={"{T1}"}, groups={"镇街"}, outputs={"amount/sum"})
 row("G", "剔除{F1}，{D1}的专项还有几个", excluded={"{F1}"}, depts={"{D1}"}, outputs={"count/count"})
 row("G", "{D2}以外的区级部门专项合计多少", excluded={"{D2}"}, groups={"区级部门"})
@@ -174,12 +174,16 @@ row("S", "街道有几个专项？", outputs={"count/count"}, groups={"街道"})
 row("S", "区级部门的专项有多少个？", outputs={"count/count"}, groups={"区级部门"})
 row("S", "群团组织有几个专项？", outputs={"count/count"}, groups={"群团组织"})
 row("S", "群团的专项有哪些", groups={"群团"}, shape="list")
-bug("各镇…分别 (each town) is read as one total over the towns", "S", "各镇的专项合计分别是多少？",
+row("S", "各镇的专项合计分别是多少？",
     over="departments", groups={"镇"}, outputs={"amount/sum"})
-bug("各部门…各是多少 (each department) is read as one total", "S", "各部门的专项合计各是多少",
+row("S", "各部门的专项合计各是多少",
     over="departments", outputs={"amount/sum"})
-bug("按部门汇总…排一下 is read as one total", "S", "按部门汇总专项金额，从高到低排一下",
+row("S", "按部门汇总专项金额，从高到低排一下",
     over="departments", outputs={"amount/sum"}, order={"desc": True, "limit": None})
+row("S", "每个镇的专项多少钱", over="departments", groups={"镇"}, outputs={"amount/sum"})
+row("S", "各单位有几个专项", over="departments", outputs={"count"})
+row("S", "城管的专项多少钱", depts={"城市管理局"}, outputs={"amount/sum"})  # a set's amount is its total
+row("S", "其余各部门的专项一共多少，卫健局除外", over="funds", outputs={"amount/sum"})  # 其余各…: one set, not one row each
 row("S", "卫健委有几个专项", depts={"卫生健康局"})
 row("S", "城管的专项合计", depts={"城市管理局"})
 row("S", "人社局专项一共多少钱", depts={"人力资源和社会保障局"})
@@ -210,11 +214,11 @@ row("S", "哪三个镇街的专项总额最高", over="departments", order=top(3
     outputs={"amount/sum"})
 row("S", "区级部门中专项最多的是哪个部门？", over="departments", order=MAX, groups={"区级部门"})
 row("S", "除了农林局，哪个部门专项最多？", over="departments", order=MAX, excluded={"农林局"})
-bug("a ranking of departments by number of funds without 哪个 is read as a count of funds", "S",
+row("S",
     "专项个数最多的部门是哪个", over="departments", outputs={"count"}, order=MAX)
-bug("最少的三个部门 is read as the three smallest funds", "S", "专项最少的三个部门",
+row("S", "专项最少的三个部门",
     over="departments", order=bottom(3))
-bug("第二高的部门 is read as the second largest fund", "S", "专项金额第二高的部门",
+row("S", "专项金额第二高的部门",
     over="departments", outputs={"amount/sum"}, order=nth(2))
 row("G", "{D1}预算最高的专项是哪个", over="funds", order=MAX, depts={"{D1}"})
 row("G", "{T1}哪个专项最少", over="funds", order=MIN, depts={"{T1}"})
@@ -229,9 +233,9 @@ row("S", "卫健局的专项按金额从大到小排列", over="funds", depts={"
 row("G", "{T1}的专项从小到大排一下", over="funds", depts={"{T1}"}, order=bottom(None))
 row("G", "区级部门按专项合计由高到低排个序", over="departments", groups={"区级部门"}, order=top(None))
 row("S", "哪几个部门的专项数量并列第一", over="departments", outputs={"count"}, order=MAX)
-bug("并列最多的部门 (ties asked for) is read as a count of funds", "S", "专项个数并列最多的部门有哪些",
+row("S", "专项个数并列最多的部门有哪些",
     over="departments", outputs={"count"}, order=MAX, shape="list")
-bug("并列的都列出来 adds a count output, and the ranking then orders by count instead of amount", "S",
+row("S",
     "预算最多的前三个部门，并列的都列出来", over="departments", outputs={"amount/sum"}, order=top(3))
 
 # ----- positions ---------------------------------------------------------------------------------
@@ -249,7 +253,7 @@ row("S", "有两个及以上专项的部门有几个", over="departments", havin
 row("S", "专项合计超过1000万的部门有几个", over="departments", having={"sum>1000"}, outputs={"count/count"})
 row("S", "合计超过2000万元的单位有哪些", over="departments", having={"sum>2000"}, shape="list")
 row("S", "只有一个专项的镇有哪些", over="departments", having={"count=1"}, groups={"镇"})
-bug("专项数量在3个以上的部门 is read as a count of funds, the condition lost", "S",
+row("S",
     "专项数量在3个以上的部门有哪些", over="departments", having={"count>=3"}, shape="list")
 row("G", "只有一个专项的部门有几个", over="departments", having={"count=1"}, outputs={"count/count"})
 row("G", "专项合计超过{A2}万的部门有几个", over="departments", having={"sum>{A2}"})

@@ -122,6 +122,9 @@ def _fund_parts(state: State, base: Query, focus: Query | None, result: Understa
         if unknown:  # this part was not fully understood: it gets no figure
             result.unanswered.append(("".join(t.text for t in state.clause_tokens(clause)
                                               if not t.has("punct")), unknown))
+        elif parts and info.only_asks_shape():
+            info.use(*info.shapes.values())
+            parts[-1] = replace(parts[-1], shape=_wider(parts[-1].shape, info.shape or parts[-1].shape))
         elif parts and info.only_adds_outputs():
             if not (parts[-1].over in ("funds", "contacts") and parts[-1].order is not None):
                 parts[-1] = _with_outputs(parts[-1], query)  # a ranking of funds already says its figure

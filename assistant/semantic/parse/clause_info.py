@@ -39,6 +39,7 @@ class ClauseInfo:
     followup: Token | None = None
     contains: Token | None = None
     sort: str | None = None  # 从高到低 / 从小到大 / 排名: an order asked without a number
+    per_department: bool = False  # 各部门 / 每个镇 / 按单位: one result per department
 
     def use(self, *tokens: Token | list[Token] | None) -> None:
         """Mark tokens (or lists of tokens, as the dicts above hold them) as used."""
@@ -58,6 +59,12 @@ class ClauseInfo:
         own = any(m.clause == self.clause for m in self.mentions)
         return bool(self.aggs) and not (own or self.extreme or self.position or self.derived
                                         or self.asked_noun or "list" in self.shapes or "which" in self.shapes)
+
+    def only_asks_shape(self) -> bool:
+        """A clause that names, counts and ranks nothing, only says how to show (…，都列出来)."""
+        own = any(m.clause == self.clause for m in self.mentions)
+        return bool(self.shapes) and not (own or self.aggs or self.extreme or self.position or self.derived
+                                          or self.measures or self.core or self.indicator or self.nouns)
 
     @property
     def shape(self) -> str | None:
@@ -90,11 +97,31 @@ def read_clause(state: State, clause: int) -> ClauseInfo:
                 pointed = state.next_content(i, 1)
                 if pointed is not None and pointed[1].get("noun") and info.asked_noun is None:
                     info.asked_noun = pointed[1].get("noun")
+    info.per_department = info.per_department or _per_department(state, tokens)
     if info.asked_noun is None:
         info.asked_noun = _counted_noun(state, tokens)
     if info.asked_noun is None and ("list" in info.shapes or "which" in info.shapes):
         info.asked_noun = _head_noun(state, clause)
     return info
+
+
+def _per_department(state: State, tokens: list[tuple[int, Token]]) -> bool:
+    """各部门 / 每个镇 / 按单位: a grouping word (分组) right before a department noun or group
+    asks for one result per department; both words are used up by saying so. After 其余/其他 the
+    word only describes the set that is left (其余各部门 is one set, summed as one)."""
+    for i, token in tokens:
+        if token.cue("分组") is None or token.used:
+            continue
+        before = state.next_content(i, -1)
+        if before is not None and before[1].cue("其余") is not None:
+            continue
+        after = state.next_content(i, 1)
+        if after is not None and (after[1].get("noun") in DEPARTMENT_NOUNS or after[1].has("group")):
+            token.used = True
+            if not after[1].has("group"):
+                after[1].used = True
+            return True
+    return False
 
 
 def _head_noun(state: State, clause: int) -> str | None:
@@ -150,6 +177,11 @@ def _counted_noun(state: State, tokens: list[tuple[int, Token]]) -> str | None:
              if (t.get("noun") or _counted_by_unit(t)) and not (t.has("dept") or t.has("fund"))]
     if not nouns:
         return None
+    tokens = [(i, t) for i, t in tokens if not (t.used and t.cue("汇总"))]  # 个数 of a condition counts nothing
+    ranking = [i for i, t in tokens if t.cue("序数") or t.cue("方向") or t.cue("极值") or t.cue("汇总") == "count"]
+    head = _head_after(state, ranking[-1]) if ranking else None
+    if head in DEPARTMENT_NOUNS:
+        return head  # 专项个数最多的部门 / 专项最少的三个部门: the noun the ranking words modify
     counts = [i for i, t in tokens if t.cue("汇总") == "count" or t.cue("极值") or t.cue("名次") or t.cue("排序")]
     if not counts:
         return None
@@ -162,6 +194,24 @@ def _counted_noun(state: State, tokens: list[tuple[int, Token]]) -> str | None:
         return after[0][1]
     before = [(i, n) for i, n in nouns if i < counts[0]]
     return before[-1][1] if before else nouns[-1][1]
+
+
+def _head_after(state: State, index: int) -> str | None:
+    """The object noun that ends the phrase begun at ``index`` (…最多的部门, …最少的三个部门):
+    the first noun after it with nothing but fillers, counted numbers and ranking words between."""
+    clause = state.tokens[index].clause
+    for token in state.tokens[index + 1:]:
+        if token.clause != clause:
+            return None
+        noun = token.get("noun")
+        if noun is not None and not (token.has("dept") or token.has("fund")):
+            return noun
+        number = token.get("number")
+        between = (token.has("filler") or (number is not None and (number.unit is None or number.unit.kind == "count"))
+                   or any(token.cue(role) for role in ("序数", "方向", "极值", "比较后")))
+        if not between:
+            return None
+    return None
 
 
 def settle_scope(state: State, info: ClauseInfo, previous: ClauseInfo | None) -> None:
@@ -177,6 +227,8 @@ def settle_scope(state: State, info: ClauseInfo, previous: ClauseInfo | None) ->
     criteria = [c for c in background if c < info.clause
                 and any(t.cue("分组") == "by" for t in state.clause_tokens(c))]
     for criterion in criteria:
+        info.per_department = info.per_department or _per_department(
+            state, [(i, t) for i, t in enumerate(state.tokens) if t.clause == criterion])
         for token in state.clause_tokens(criterion):
             if token.used:
                 continue

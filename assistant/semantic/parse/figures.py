@@ -157,7 +157,8 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
     _asking_words(info)
     if not out and done:
         out = [_again(done, info, years)]
-    if out and info.asked_noun == "department" and (info.extreme or state.ordinal or info.sort or info.each):
+    if out and (info.asked_noun == "department" and (info.extreme or state.ordinal or info.sort or info.each)
+                or info.per_department):
         order = _ranking(state, info) or Order(desc=info.sort != "asc")
         return [replace(q, order=order, group_by_department=True, shape=LIST) for q in out]
     below = _below_asked(state, info)

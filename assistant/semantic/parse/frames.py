@@ -179,12 +179,13 @@ def count_ranking_frame(state: State, info: ClauseInfo, base: Query) -> Query | 
 
 def department_frame(state: State, info: ClauseInfo, base: Query) -> Query | None:
     """Departments compared by their funds: 哪个部门最多, 人社局排第几, 合计超过200万的单位有几个."""
-    about = info.asked_noun in DEPARTMENT_NOUNS
+    about = info.asked_noun in DEPARTMENT_NOUNS or info.per_department
     named_depts = any(m.kind == "dept" for m in info.mentions)
     ranks_named = info.position is not None and named_depts and not named_funds(info)
     if not (about or ranks_named or (info.having and info.asked_noun != "fund")):
         return None
-    count_departments = CNT in info.aggs and about and (info.having or not _ranks(state, info))
+    count_departments = CNT in info.aggs and about and not info.per_department and (
+        info.having or not _ranks(state, info))
     measure_count = not _amount_said(info) and not count_departments
     agg = AVG if AVG in info.aggs else (MEDIAN if MEDIAN in info.aggs else SUM)
     output = Output(COUNT) if measure_count else Output(AMOUNT, agg)
@@ -192,7 +193,8 @@ def department_frame(state: State, info: ClauseInfo, base: Query) -> Query | Non
     info.use(*info.aggs.values(), *info.shapes.values(), *(t for _, t in info.nouns),
              info.measures.get(AMOUNT))
     outputs = (Output(COUNT, CNT),) if count_departments else (output,)
-    shape = NUMBER if count_departments or ranks_named else (WHICH if order and order.limit == 1 else LIST)
+    one = order is not None and order.limit == 1 and "list" not in info.shapes
+    shape = NUMBER if count_departments or ranks_named else (WHICH if one else LIST)
     if order is None and not count_departments:
         order = Order(desc=True)
     filters = base.filters + _asked_group(state, info)
@@ -223,6 +225,9 @@ def fund_frame(state: State, info: ClauseInfo, base: Query) -> Query:
     named = named_funds(info)
     if not outputs and (AMOUNT in info.measures or "number" in info.shapes) and named and order is None:
         outputs.append(Output(AMOUNT))
+    elif not outputs and AMOUNT in info.measures and "number" in info.shapes and order is None \
+            and info.each is None and not {"list", "which"} & set(info.shapes):
+        outputs.append(Output(AMOUNT, SUM))  # how much a set of funds is: its total (members listed too)
     shape = _fund_shape(info, outputs, order)
     if not outputs:
         outputs.append(Output(AMOUNT))

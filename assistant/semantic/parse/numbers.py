@@ -188,8 +188,7 @@ def _endpoints(state: State) -> dict[Decimal | None, str]:
         way = token.cue("端点")
         if way is None or token.used:
             continue
-        listed = _listed_after(state, i) or [
-            t for _, t in state.neighbours(i, -1, 2) if money(t) is not None]  # 正好200万的不算
+        listed = _listed(state, i, 1) or _listed(state, i, -1)  # 含20万元、50万元 / 正好100万和500万的不算
         values = [in_wan(money(t)) for t in listed]
         if not values and not any(money(t) for t in state.tokens):
             continue
@@ -197,20 +196,26 @@ def _endpoints(state: State) -> dict[Decimal | None, str]:
         for t in listed:
             t.used = True
         for t in state.clause_tokens(token.clause):
-            if t.cue("比较前") == "=":
+            if _exactly(t):
                 t.used = True
         for value in values or [None]:
             ends[value] = way
     return ends
 
 
-def _listed_after(state: State, index: int) -> list[Token]:
-    """含20万元、50万元: the money numbers listed right after an end word."""
+def _exactly(token: Token) -> bool:
+    """正好/整: a word saying a number is meant exactly, which an end word already settles."""
+    return "=" in (token.cue("比较前"), token.cue("比较后"))
+
+
+def _listed(state: State, index: int, step: int) -> list[Token]:
+    """The money numbers listed right after (``step`` 1) or before (-1) an end word, across joining
+    words and list marks (100万和500万)."""
     found = []
-    for _, token in state.neighbours(index, 1, 4):
+    for _, token in state.neighbours(index, step, 6):
         if money(token) is not None:
             found.append(token)
-        elif not (token.has("punct") or token.has("filler")):
+        elif not (token.has("punct") or token.has("filler") or token.joins() or _exactly(token)):
             break
     return found
 
@@ -313,8 +318,10 @@ def _count_bounds(state: State) -> None:
         token.used = True  # a count said in passing (两个专项, 十个镇街) describes, it does not filter
         if op is None:
             continue
-        fund_near = any(t.get("noun") == "fund" for _, t in [*state.neighbours(i, 1, 2),
-                                                              *state.neighbours(i, -1, 3)])
-        if fund_near:
+        near = [t for _, t in [*state.neighbours(i, 1, 2), *state.neighbours(i, -1, 3)]]
+        if any(t.get("noun") == "fund" for t in near):
             cue.used = True
+            for t in near:  # 专项数量在3个以上: the count word belongs to the condition
+                if t.cue("汇总") == CNT and state.tokens.index(t) < i:
+                    t.used = True
             state.having.append((token.clause, Having(CNT, Bound(op, number.value, "个"))))

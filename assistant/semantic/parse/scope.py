@@ -91,13 +91,19 @@ def _taken_by(state: State, index: int, step: int) -> list[Mention]:
     if step < 0:
         return [m for m in state.mentions if m.clause == clause and m.index < index]
     found: list[Mention] = []
+    joined = True  # a further name is taken only after a joining word: 不含万东镇的镇街 keeps 镇街
     i = index + 1
     while i < len(state.tokens) and state.tokens[i].clause == clause:
         token = state.tokens[i]
         mention = _at(state, i)
         if mention is not None:
+            if not joined:
+                break
             found.append(mention)
-        elif not (token.joins() or token.has("filler") or token.cue("分组") or token.cue("全体")
+            joined = False
+        elif token.joins():
+            joined = True
+        elif not (token.has("filler") or token.cue("分组") or token.cue("全体")
                   or token.has("number")):
             break
         i += 1
@@ -114,6 +120,9 @@ def _exclusions(state: State) -> None:
             taken = _taken_by(state, i, 1)
         if not taken and "after" in ways:
             taken = _taken_by(state, i, -1)
+        if not taken and "after" in ways and any(m.clause == token.clause and m.index < i for m in state.excluded):
+            token.used = True  # 除了…以外: the closing half of an exclusion already made
+            continue
         if not taken:
             continue
         token.used = True

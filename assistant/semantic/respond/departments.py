@@ -45,13 +45,17 @@ def departments(result: PartResult, draft: Draft, scope: str) -> None:
         return
     if any(o.agg == CNT for o in query.outputs):
         names = "、".join(r["department_short"] for r in rows)
-        draft.say(f"{scope}共{result.totals.get('count', len(rows))}个（按{basis}口径）：{names}。")
+        which = "、".join(h.phrase() for h in query.having) + "的单位" if query.having else "有重点专项的单位"
+        draft.say(f"{scope}中，{which}共{result.totals.get('count', len(rows))}个（按{basis}口径）：{names}。")
     elif not rows:
         draft.say(f"{scope}没有符合条件的单位。")
     elif query.order is not None and query.order.limit == 1:
-        row = rows[0]
+        key = "count" if measure == "count" else measure
+        tied = [r for r in rows if r[key] == rows[0][key]]  # SQL keeps every row tied at the top
         place = f"第{query.order.offset + 1}位" if query.order.offset else ("最多" if query.order.desc else "最少")
-        draft.say(f"{scope}{_word(measure)}{place}的是{row['department_short']}：{_figure(row, measure)}（按{basis}口径）。")
+        names = "、".join(r["department_short"] for r in tied)
+        draft.say(f"{scope}{_word(measure)}{place}的是{names}{'（并列）' if len(tied) > 1 else ''}："
+                  f"{_figure(rows[0], measure)}（按{basis}口径）。")
     else:
         items = "；".join(f"{i}. {r['department_short']} {_figure(r, measure)}"
                          for i, r in enumerate(rows, (query.order.offset if query.order else 0) + 1))

@@ -98,9 +98,11 @@ def _other_basis(result: PartResult, draft: Draft) -> None:
         return
     name = BASIS_NAMES[FORM if result.query.basis == CATALOG else CATALOG]
     parts = []
+    outputs = result.query.outputs
     if other.get("count") != result.totals.get("count"):
         parts.append(f"{other['count']}个")
-    if other.get("sum") is not None and result.totals.get("sum") is not None and \
+    amounts = any(o.agg in (SUM, AVG, MEDIAN) or o.agg is None and o.measure != "count" for o in outputs)
+    if amounts and other.get("sum") is not None and result.totals.get("sum") is not None and \
             abs(Decimal(other["sum"]) - Decimal(result.totals["sum"])) > Decimal("0.005"):
         parts.append(f"合计{amount(other['sum'], 2)}万元")
     if parts:
