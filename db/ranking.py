@@ -105,25 +105,26 @@ class Signal:
             self.sims[cid] = float(np.dot(np.asarray(emb, dtype=np.float32), self.vector))
 
 
-def _normalised(signal: Signal, fields: dict[str, str]) -> dict[str, float]:
+def _normalised(signal: Signal, fields: dict[str, str], lift: dict[str, float]) -> dict[str, float]:
     """Min-max over the candidates this signal has, after the lexical field lift."""
-    lift = LEXICAL_FIELD_LIFT if signal.name == LEXICAL else {}
-    lifted = {c: v * lift.get(fields[c], 1.0) for c, v in signal.sims.items()}
+    factors = lift if signal.name == LEXICAL else {}
+    lifted = {c: v * factors.get(fields[c], 1.0) for c, v in signal.sims.items()}
     lo, hi = min(lifted.values()), max(lifted.values())
     return {c: (v - lo) / (hi - lo) if hi > lo else 1.0 for c, v in lifted.items()}
 
 
 def fold(found: dict[str, tuple[dict[str, Any], str]], signals: list[Signal], weights: dict[str, float],
-         k: int) -> list[Match]:
+         k: int, lift: dict[str, float]) -> list[Match]:
     """Normalise each signal over the candidates, weight, and keep each entity's best chunk.
 
     An entity's score adds each signal's best normalised score among its chunks
     (a fund found by words in its goal and by meaning in its overview gets
-    both); its evidence is the chunk with the best combined score.
+    both); its evidence is the chunk with the best combined score.  ``lift``
+    multiplies lexical similarities by field (``LEXICAL_FIELD_LIFT``).
     """
     total = sum(weights[s.name] for s in signals) or 1.0
     fields = {cid: meta["field"] for cid, (meta, _) in found.items()}
-    norm = {s.name: _normalised(s, fields) for s in signals if s.sims}
+    norm = {s.name: _normalised(s, fields, lift) for s in signals if s.sims}
     scores: dict[str, dict[str, float]] = {}
     for cid in found:
         known = {name: values[cid] for name, values in norm.items() if cid in values}

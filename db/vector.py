@@ -61,7 +61,7 @@ from db.embeddings import (
 )
 from db.engine import home
 from db.manifest import READY, WRITING, DocKey, Manifest
-from db.ranking import Match, Signal, fold
+from db.ranking import LEXICAL_FIELD_LIFT, Match, Signal, fold
 
 FUSED = "fused"
 MODES = (FUSED, LEXICAL, DENSE)
@@ -165,6 +165,7 @@ class VectorIndex:
             self.collections[DENSE] = self._open(DENSE, self.dense)
         self.manifest = Manifest(self.client, f"{COLLECTIONS[LEXICAL]}_documents")
         self.weights = dict(WEIGHTS)
+        self.lift = dict(LEXICAL_FIELD_LIFT)  # a benchmark may set other values to compare
         self.written: list[int] = []  # documents this object wrote: ``budgetqa ingest`` fills their vectors
         self._df_memo: tuple[tuple[Any, ...], DocumentFrequencies] | None = None
 
@@ -417,7 +418,7 @@ class VectorIndex:
                 s.sims[cid] = 1.0 - dist
         for s in signals:
             s.rescore([cid for cid in found if cid not in s.sims])
-        return fold(found, signals, self.weights, k)
+        return fold(found, signals, self.weights, k, self.lift)
 
 
 def _metadatas(collection: Collection, where: dict[str, Any] | None = None,
