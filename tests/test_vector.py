@@ -29,6 +29,7 @@ from chroma_server import chroma_url, http_client
 from chromadb.api.client import SharedSystemClient
 from chromadb.config import Settings
 from conftest import DEPT_TXT, FUNDS_TXT, SAMPLES
+from page_server import environment, ingest, start
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -40,7 +41,7 @@ from db.chunks import build_chunks
 from db.embeddings import DENSE, LEXICAL, EmbeddingCache, available_modes
 from db.engine import make_engine
 from db.manifest import READY, WRITING
-from db.vector import FUSED, FUSED_COMPLETE, LEXICAL_ONLY, VectorIndex
+from db.vector import COLLECTIONS, FUSED, FUSED_COMPLETE, LEXICAL_ONLY, VectorIndex
 from ingest.pipeline import ADDED, FAILED, REPLACED, ingest_file, ingest_paths, remove_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -478,6 +479,23 @@ def test_cli_ingest_leaves_dense_work_to_budgetqa_index(tmp_path, monkeypatch, c
     captured = capsys.readouterr()
     assert "语义索引已完成" in captured.out and "语义索引" in captured.err  # the summary, the bar
     assert assistant.retrieval_mode() == FUSED_COMPLETE and assistant.index_progress().pending == 0
+
+
+def test_serve_computes_pending_dense_vectors_in_the_background(tmp_path):
+    with chroma_url() as url:  # a server, so that this process can watch while ``serve`` writes
+        env = {**environment(tmp_path), "BUDGETQA_CHROMA_URL": url}
+        # ingested with an empty embedding cache, so that no dense vector is written yet
+        ingest({**env, "BUDGETQA_EMBEDDING_CACHE": str(tmp_path / "empty.sqlite3")}, SAMPLES / DEPT_TXT)
+        client = http_client(url)
+        lexical, dense = (client.get_collection(COLLECTIONS[signal], embedding_function=None)
+                          for signal in (LEXICAL, DENSE))
+        assert lexical.count() > 0 and dense.count() == 0
+        server = start(env)
+        try:
+            wait_until(lambda: dense.count() == lexical.count(), "页面后台算完语义向量")
+        finally:
+            server.stop()
+    assert set(dense.get()["ids"]) == set(lexical.get()["ids"])
 
 
 # -- other processes -------------------------------------------------------------------
