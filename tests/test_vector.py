@@ -495,7 +495,7 @@ def test_serve_computes_pending_dense_vectors_in_the_background(tmp_path):
             wait_until(lambda: dense.count() == lexical.count(), "页面后台算完语义向量")
         finally:
             server.stop()
-    assert set(dense.get()["ids"]) == set(lexical.get()["ids"])
+        assert set(dense.get()["ids"]) == set(lexical.get()["ids"])
 
 
 # -- other processes -------------------------------------------------------------------
