@@ -1,47 +1,62 @@
-"""The chat page (Gradio 6): ask in Chinese, see the figures' source rows, SQL, chart and downloads.
+"""The page a budget meeting runs on (Gradio 6): ask in Chinese, every answer a complete result.
+
+Each answer is its own block in the conversation (``assistant.web.turns``):
+what was understood, the short answer, the result table, the chart, the cited
+rows and the SQL, so scrolling back to an earlier answer shows that answer's
+data.  The conversation is one ``gr.HTML`` component rather than a
+``gr.Chatbot``: the Chatbot renders message content as Markdown and sanitises
+it, which would drop the sortable tables' and citations' data attributes, and
+``gr.HTML``'s ``js_on_load`` gives the delegated script (sorting, opening a
+citation's original, downloads, suggested readings) a root that survives every
+re-render.  The whole answer is shown as soon as the engine returns it.
 
 One ``Assistant`` serves every visitor (it only reads the store); each browser
-session holds its own ``Conversation`` in ``gr.State`` so follow-ups such as
-"那它的联系人呢？" resolve against that visitor's last answer and nobody else's.
-The same conversation-aware function is exposed as ``/chat`` for
-``gradio_client``, so scripts and load tests exercise exactly what the page does.
+session holds its own ``PageSession`` in ``gr.State`` so follow-ups resolve
+against that visitor's last answer.  ``/chat`` answers with text for
+``gradio_client`` scripts and the load test.
 
-Everything is served locally: system fonts (no Google Fonts), no share link,
-no analytics, so the page works on an office network without internet.
+Writes are a privilege: the upload tab exists only when an operator password is
+set (``BUDGETQA_ADMIN_PASSWORD``), and every write handler checks the password
+sent with its event, because a hidden control can still be called over Gradio's
+queue.  Listening beyond this machine requires ``BUDGETQA_PASSWORD`` (Gradio's
+login); the command line enforces that before the page starts.
+Everything is served locally: no CDN fonts, no share link, no analytics.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import hmac
 import logging
 import os
+import socket
 import tempfile
 import threading
-import time
 import uuid
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from assistant.answer import Answer
+from assistant.answer import ENGINE_LLM, Answer
 from assistant.checks import render_text, run_checks
-from assistant.presenting import (
-    CHART_LABEL,
-    CHART_VALUE,
-    CITATION_HEADERS,
-    FINDING_HEADERS,
-    chart_frame,
-    chart_title,
-    citation_rows,
-    engine_name,
-    export_rows,
-    finding_rows,
-    rows_frame,
-    sql_text,
-)
+from assistant.exports import findings_xlsx, table_csv, table_xlsx
+from assistant.presenting import FINDING_HEADERS, engine_name, export_name, finding_rows, result_table
+from assistant.record import conversation_docx, findings_docx
 from assistant.service import Assistant, Conversation
+from assistant.viewer import open_source
+from assistant.web import asset
+from assistant.web.source import message_html, source_html
+from assistant.web.turns import conversation_html, pending_html, turn_html
+from db import models as m
+from db.store import FileFacts, find_document
 from ingest.pipeline import document_count, ingest_paths
 from ingest.readers.dispatch import SUPPORTED
 
@@ -59,9 +74,14 @@ EXAMPLES = [
 # Reads are short SQL queries under the GIL: a handful in flight keeps every
 # visitor's latency fair without piling threads onto two CPU cores.
 CHAT_CONCURRENCY = 8
-# Characters per streamed chunk and the pause between chunks: fast enough not to
-# slow a reader down, slow enough that the answer visibly arrives.
-STREAM_CHUNK, STREAM_PAUSE = 6, 0.02
+# Answers kept for their downloads (a meeting's worth for every visitor), oldest forgotten first
+TURNS_KEPT = 2000
+MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+REFUSED = "操作员密码不正确（或本页面未开放写入），没有做任何改动。"
 
 THEME = gr.themes.Soft(
     primary_hue="blue",
@@ -69,29 +89,48 @@ THEME = gr.themes.Soft(
     font=["Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "system-ui", "sans-serif"],
     font_mono=["Noto Sans Mono CJK SC", "Consolas", "ui-monospace", "monospace"],
 )
-CSS = """
-.gradio-container { max-width: 1480px !important; }
-#status { color: var(--body-text-color-subdued); }
-#examples button { flex: 0 0 auto !important; min-width: 0 !important; }
-.zh-table .table-wrap * { font-family: var(--font) !important; font-size: 14px; line-height: 1.55; }
-"""
+
+
+@dataclass
+class PageSession:
+    """One visitor's page: the engine's conversation (for follow-ups) and each answer's HTML block."""
+
+    conversation: Conversation = field(default_factory=Conversation)
+    blocks: list[str] = field(default_factory=list)
+
+
+class ChoiceData(gr.EventData):
+    """The data of the conversation's ``ask`` event: the reading a suggested-reading button asks.
+
+    Gradio builds the handler's event argument from its type hint, so the page's
+    script sends ``{question}`` and the handler reads an attribute, not a dict.
+    """
+
+    def __init__(self, target: Any, data: Any) -> None:
+        super().__init__(target, data)
+        self.question = str((data or {}).get("question", "")) if isinstance(data, dict) else ""
 
 
 class ChatPage:
     """The page's handlers and layout over one shared ``Assistant``."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, admin_password: str | None = None) -> None:
         self.assistant = assistant
-        # answer downloads live until the process exits; Gradio copies them into its own cache
+        self.admin_password = admin_password or None
+        self._answers: OrderedDict[str, Answer] = OrderedDict()
+        self._answers_lock = threading.Lock()
+        # report downloads live until the process exits; Gradio copies them into its own cache
         self._exports = tempfile.TemporaryDirectory(prefix="budgetqa-exports-")
 
-    # ---- handlers -------------------------------------------------------------------------
+    # ---- asking ---------------------------------------------------------------------------
 
     def status(self) -> str:
         """The line under the title: what is loaded and which engine and retrieval answer."""
+        writes = "可导入文件（需操作员密码）" if self.admin_password else "只读"
         return (
             f"已导入 {document_count(self.assistant.engine)} 份文件　·　"
             f"回答方式：{engine_name(self.assistant.mode)}　·　检索：{self.assistant.retrieval_mode()}"
+            f"　·　{writes}"
         )
 
     def _ask(self, question: str, conversation: Conversation) -> Answer:
@@ -102,72 +141,156 @@ class ChatPage:
             log.exception("回答失败：%s", question)
             return Answer(question=question, text=f"抱歉，回答这个问题时出错了（{exc}）。", understood=False)
 
-    def answer_text(self, message: str, conversation: Conversation) -> str:
+    def answer_text(self, message: str, session: PageSession) -> str:
         """The ``/chat`` API: the answer text, with the caller's session conversation for follow-ups."""
-        return self._ask(message, conversation).text
+        return self._ask(message, session.conversation).text
 
-    def _details(self, answer: Answer) -> dict[str, Any]:
-        """The side panel for one answer: engine, citations, chart, result rows, downloads, SQL."""
-        chart = chart_frame(answer)
-        files = export_rows(answer, Path(self._exports.name) / uuid.uuid4().hex)
-        meta = f"**回答方式**：{engine_name(answer.engine)}　**引用原文**：{len(answer.citations)} 行"
-        if answer.rows:
-            meta += f"　**结果数据**：{len(answer.rows)} 行"
-        return {
-            "meta": meta,
-            "citations": citation_rows(answer),
-            "chart": gr.BarPlot(value=chart, title=chart_title(answer), visible=chart is not None),
-            "rows": rows_frame(answer),
-            "csv": gr.DownloadButton(value=files[0] if files else None, visible=files is not None),
-            "xlsx": gr.DownloadButton(value=files[1] if files else None, visible=files is not None),
-            "sql": sql_text(answer) or "-- 本次回答没有执行 SQL",
-        }
+    def respond(self, message: str, session: PageSession) -> Iterator[tuple[str, PageSession, str]]:
+        """The conversation with the question's complete answer: (conversation, session, input box).
 
-    def respond(self, message: str, conversation: Conversation) -> Iterator[dict[str, Any]]:
-        """Stream one answer into the chat, then fill the side panel.
-
-        Yields ``{name: value}`` dicts (the layout maps names to components), so
-        the streamed chunks touch only the chat and the side panel updates once.
+        The rule engine answers in milliseconds, so its answer is the only update:
+        an extra "正在查询…" render would cost more time than it saves.
         """
         question = (message or "").strip()
         if not question:
+            yield conversation_html(session.blocks), session, ""
             return
-        shown = [*_messages(conversation.history), {"role": "user", "content": question}]
-        yield {"message": "", "chat": shown}
-        answer = self._ask(question, conversation)
-        shown.append({"role": "assistant", "content": ""})
-        for end in range(STREAM_CHUNK, len(answer.text) + STREAM_CHUNK, STREAM_CHUNK):
-            shown[-1] = {"role": "assistant", "content": answer.text[:end]}
-            yield {"chat": shown}
-            time.sleep(STREAM_PAUSE)
-        yield self._details(answer)
+        turn_id = uuid.uuid4().hex
+        if self.assistant.mode == ENGINE_LLM:  # a model takes seconds: show the question meanwhile
+            yield conversation_html([*session.blocks, pending_html(turn_id, question)]), session, ""
+        answer = self._ask(question, session.conversation)
+        session.blocks.append(turn_html(turn_id, answer))
+        with self._answers_lock:  # kept for the downloads the block offers
+            self._answers[turn_id] = answer
+            while len(self._answers) > TURNS_KEPT:
+                self._answers.popitem(last=False)
+        yield conversation_html(session.blocks), session, ""
 
-    def ingest(
-        self, files: list[str] | None, progress: gr.Progress = gr.Progress()  # noqa: B008 - Gradio's hook
-    ) -> tuple[str, str]:
-        """Ingest uploaded files with a progress bar; one Chinese line per file, then the new status.
+    def ask_choice(self, session: PageSession, event: ChoiceData) -> Iterator[tuple[str, PageSession, str]]:
+        """A suggested reading clicked in an answer: asked like a typed question."""
+        yield from self.respond(event.question, session)
 
-        Gradio recognises the tracker by the ``gr.Progress()`` default and drives the bar from it.
-        """
-        if not files:
-            return "请先选择要导入的文件。", self.status()
-        progress(0, desc="准备导入…")
-        results = ingest_paths(
-            self.assistant.engine, [Path(f) for f in files], hook=self.assistant.index,
-            progress=lambda items: progress.tqdm(items, desc="正在导入", unit="个文件"),
-        )
-        self.assistant.refresh()
-        failed = sum(r.failed for r in results)
-        lines = [f"- **{r.describe()}**" if r.failed else f"- {r.describe()}" for r in results]
-        head = f"**共 {len(results)} 个文件，成功 {len(results) - failed} 个，失败 {failed} 个。**"
-        return "\n".join([head, "", *lines]), self.status()
+    @staticmethod
+    def new_conversation() -> tuple[str, PageSession, str]:
+        """Forget the conversation: no turns, no follow-up context."""
+        return conversation_html([]), PageSession(), ""
 
-    def check(self) -> tuple[str, list[list[str]], str]:
-        """The ``budgetqa check`` report: its headline, one row per finding, and the full text."""
+    # ---- reading the originals and downloading (server functions of the page's script) ----
+
+    def view_source(self, source_row_id: Any) -> str:
+        """The source viewer's drawer for one cited row."""
+        try:
+            view = open_source(self.assistant.engine, int(source_row_id))
+        except (TypeError, ValueError):
+            view = None
+        except Exception:
+            log.exception("打开原件失败：%s", source_row_id)
+            return message_html("打开原件时出错了，请稍后再试。")
+        if view is None:
+            return message_html("库中已没有这一行（文件可能已被替换），请重新提问。")
+        return source_html(view)
+
+    def export_table(self, request: Any) -> dict[str, str]:
+        """One answer's table as CSV or XLSX, named after its question and today's date."""
+        request = request if isinstance(request, dict) else {}
+        fmt = request.get("format")
+        with self._answers_lock:
+            answer = self._answers.get(str(request.get("turn")))
+        table = result_table(answer) if answer is not None else None
+        if table is None or fmt not in ("csv", "xlsx"):
+            return {"error": "这次回答的数据已过期，请重新提问后再下载。"}
+        data = table_csv(table) if fmt == "csv" else table_xlsx(table, answer.question)
+        return _download(export_name(answer.question, fmt, date.today()), data)
+
+    def export_record(self, turn_ids: Any) -> dict[str, str]:
+        """The conversation as a Word meeting record, in the order the page shows it."""
+        with self._answers_lock:
+            answers = [self._answers[t] for t in (turn_ids or []) if t in self._answers]
+        if not answers:
+            return {"error": "还没有可以导出的回答（或回答已过期），请先提问。"}
+        today = date.today()
+        return _download(f"预算问答记录_{today.isoformat()}.docx", conversation_docx(answers, today))
+
+    # ---- the check report -----------------------------------------------------------------
+
+    def check(self) -> tuple[str, list[list[str]], str, Any, Any]:
+        """The ``budgetqa check`` report: headline, one row per finding, the text, XLSX and DOCX files."""
         findings = run_checks(self.assistant.engine)
         text = render_text(findings)
         headline = text.partition("\n")[0]
-        return f"**{headline}**", finding_rows(findings), text
+        today = date.today()
+        folder = Path(self._exports.name) / uuid.uuid4().hex
+        folder.mkdir()
+        xlsx = folder / f"数据核对报告_{today.isoformat()}.xlsx"
+        xlsx.write_bytes(findings_xlsx(findings, headline))
+        docx = folder / f"数据核对报告_{today.isoformat()}.docx"
+        docx.write_bytes(findings_docx(findings, headline, today))
+        files = [gr.DownloadButton(value=str(path), visible=True) for path in (xlsx, docx)]
+        return f"**{headline}**", finding_rows(findings), text, *files
+
+    # ---- writes: each handler checks the operator password itself --------------------------
+
+    def _operator(self, password: str | None) -> bool:
+        """Whether the password sent with a write event is the operator's (never when none is set)."""
+        if not self.admin_password or not password:
+            return False
+        return hmac.compare_digest(password.encode(), self.admin_password.encode())
+
+    def _ingest(self, paths: list[Path], progress: gr.Progress) -> list[str]:
+        """Ingest files into the store and the index; one Chinese line per file."""
+        results = ingest_paths(
+            self.assistant.engine, paths, hook=self.assistant.index,
+            progress=lambda items: progress.tqdm(items, desc="正在导入", unit="个文件"),
+        )
+        self.assistant.refresh()
+        return [f"- **{r.describe()}**" if r.failed else f"- {r.describe()}" for r in results]
+
+    def upload(
+        self, files: list[str] | None, password: str, progress: gr.Progress = gr.Progress()  # noqa: B008
+    ) -> tuple[str, str, list[str], Any]:
+        """Ingest new files at once; files that would replace a stored one wait for confirmation.
+
+        Returns the report, the status line, the files waiting and the confirmation row.
+        Gradio recognises the progress tracker by the ``gr.Progress()`` default.
+        """
+        if not self._operator(password):
+            return REFUSED, self.status(), [], gr.update(visible=False)
+        if not files:
+            return "请先选择要导入的文件。", self.status(), [], gr.update(visible=False)
+        progress(0, desc="准备导入…")
+        paths = [Path(f) for f in files]
+        replacing = {p: stored for p in paths if (stored := self._replaced(p)) is not None}
+        lines = self._ingest([p for p in paths if p not in replacing], progress)
+        if replacing:
+            lines += ["", "**以下文件会替换库中已有的同名文件，替换后问答将使用新文件的数字：**"]
+            lines += [_replacement_line(p, stored) for p, stored in replacing.items()]
+            lines += ["", "请核对后点击“确认替换”；不替换请点“取消”。"]
+        waiting = [str(p) for p in replacing]
+        return "\n".join(lines), self.status(), waiting, gr.update(visible=bool(waiting))
+
+    def confirm(
+        self, waiting: list[str], password: str, progress: gr.Progress = gr.Progress()  # noqa: B008
+    ) -> tuple[str, str, list[str], Any]:
+        """Replace the stored files the operator confirmed, after checking the password again."""
+        if not self._operator(password):
+            return REFUSED, self.status(), waiting, gr.update(visible=bool(waiting))
+        if not waiting:
+            return "没有等待确认的文件。", self.status(), [], gr.update(visible=False)
+        lines = self._ingest([Path(p) for p in waiting], progress)
+        return "\n".join(["**已按确认替换：**", *lines]), self.status(), [], gr.update(visible=False)
+
+    def cancel(self) -> tuple[str, list[str], Any]:
+        """Drop the files waiting for confirmation; nothing is changed."""
+        return "已取消，库中的文件没有改动。", [], gr.update(visible=False)
+
+    def _replaced(self, path: Path) -> m.Document | None:
+        """The stored document a file would replace (same name, different content), if any."""
+        with Session(self.assistant.engine) as session:
+            stored = find_document(session, path.name)
+            if stored is None or stored.sha256 == FileFacts.of(path).sha256:
+                return None
+            session.expunge(stored)
+            return stored
 
     # ---- layout ---------------------------------------------------------------------------
 
@@ -176,137 +299,143 @@ class ChatPage:
         # delete_cache: uploads and downloads Gradio keeps are removed after a day, checked hourly,
         # so a server left running for months does not fill its disk
         with gr.Blocks(title="预算问答助手", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
-            conversation = gr.State(Conversation())
-            gr.Markdown("# 预算问答助手\n用中文提问，答案中的每个数字都附原始文件出处。")
+            session = gr.State(PageSession())
+            gr.Markdown("# 预算问答助手\n用中文提问，答案中的每个数字都附原始文件出处，点击出处可查看原件。")
             # filled on page load, not here: the vector index may still be opening while the page starts
             status = gr.Markdown("正在读取资料库…", elem_id="status")
             with gr.Tabs():
                 with gr.Tab("问答"):
-                    self._chat_tab(conversation)
-                with gr.Tab("导入文件"):
-                    self._upload_tab(status)
+                    self._chat_tab(session)
+                if self.admin_password:
+                    with gr.Tab("导入文件"):
+                        self._upload_tab(status)
                 with gr.Tab("数据核对"):
                     self._check_tab()
             # the hidden pair only carries the /chat API; the page itself uses the events above
             api_in = gr.Textbox(visible=False)
             api_out = gr.Textbox(visible=False)
-            api_in.submit(self.answer_text, [api_in, conversation], api_out, api_name="chat")
+            api_in.submit(self.answer_text, [api_in, session], api_out, api_name="chat")
             demo.load(self.status, None, status, api_visibility="private")
         return demo
 
-    def _chat_tab(self, conversation: gr.State) -> None:
-        """Chat on the left, the last answer's sources and data on the right."""
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=5):
-                chat = gr.Chatbot(
-                    label="对话", height=560, layout="bubble", feedback_options=None, buttons=["copy"],
-                    placeholder="在下方输入问题，或点击示例问题；可以接着追问，如“那它的联系人呢？”",
-                )
-                message = gr.Textbox(
-                    label="问题", show_label=False, placeholder="例如：哪个部门的专项预算最多？",
-                    submit_btn="提问", autofocus=True,
-                )
-                with gr.Row(equal_height=True):
-                    gr.Markdown("**示例问题**（点击即问）")
-                    clear = gr.Button("新对话", size="sm", variant="secondary", scale=0, min_width=96)
-                with gr.Row(elem_id="examples"):
-                    examples = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
-            with gr.Column(scale=6):
-                components: dict[str, Any] = {
-                    "message": message,
-                    "chat": chat,
-                    "meta": gr.Markdown("提问后，这里显示答案引用的原始行、图表、数据下载和 SQL。"),
-                    "citations": gr.Dataframe(
-                        headers=CITATION_HEADERS, label="引用的原始行", interactive=False, wrap=True,
-                        column_widths=["26%", "14%", "60%"], max_height=360, elem_classes="zh-table",
-                    ),
-                    "chart": gr.BarPlot(
-                        x=CHART_LABEL, y=CHART_VALUE, sort="-y", y_lim=[0, None], x_label_angle=-30,
-                        height=320, visible=False, label="图表", x_title="", y_title="",
-                    ),
-                }
-                with gr.Row():
-                    components["csv"] = gr.DownloadButton("下载 CSV", visible=False, size="sm")
-                    components["xlsx"] = gr.DownloadButton("下载 Excel", visible=False, size="sm")
-                with gr.Accordion("结果数据", open=False):
-                    components["rows"] = gr.Dataframe(
-                        show_label=False, interactive=False, max_height=300, elem_classes="zh-table"
-                    )
-                with gr.Accordion("SQL 语句", open=False):
-                    components["sql"] = gr.Code(
-                        language="sql", show_label=False, interactive=False, wrap_lines=True
-                    )
-        outputs = list(components.values())
-
-        def respond(text: str, conv: Conversation) -> Iterator[dict[gr.components.Component, Any]]:
-            for update in self.respond(text, conv):
-                yield {components[name]: value for name, value in update.items()}
-
-        message.submit(respond, [message, conversation], outputs, api_visibility="private")
-        for button in examples:
-            button.click(respond, [button, conversation], outputs, api_visibility="private")
-        # "新对话" and the chat's own bin icon (清空对话) both forget the follow-up context too
-        clear.click(
-            lambda: (Conversation(), [], ""), None, [conversation, chat, message],
-            api_visibility="private", queue=False,
+    def _chat_tab(self, session: gr.State) -> None:
+        """The conversation of answer blocks, the question box under it, the source viewer drawer."""
+        conversation = gr.HTML(
+            conversation_html([]), elem_id="conversation", js_on_load=asset("conversation.js"),
+            server_functions=[_plain(self.export_table), _plain(self.export_record)], apply_default_css=False,
         )
-        chat.clear(Conversation, None, conversation, api_visibility="private", queue=False)
+        gr.HTML("", elem_id="source-viewer", js_on_load=asset("viewer.js"), apply_default_css=False,
+                server_functions=[_plain(self.view_source)], opening=message_html("正在打开原件…"),
+                failed=message_html("无法连接服务器，请稍后再试。"))
+        with gr.Column(elem_id="ask-bar"):
+            # no autofocus: focusing a box at the bottom would scroll the page past its title on load
+            message = gr.Textbox(
+                label="问题", show_label=False, placeholder="例如：哪个部门的专项预算最多？",
+                submit_btn="提问", elem_id="question",
+            )
+            with gr.Row(equal_height=True, elem_id="examples"):
+                examples = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
+                clear = gr.Button("新对话", size="sm", variant="stop", scale=0, min_width=80)
+        outputs = [conversation, session, message]
+        message.submit(self.respond, [message, session], outputs, api_visibility="private")
+        for button in examples:
+            button.click(self.respond, [button, session], outputs, api_visibility="private")
+        conversation.ask(self.ask_choice, session, outputs, api_visibility="private")
+        clear.click(self.new_conversation, None, outputs, api_visibility="private", queue=False)
 
     def _upload_tab(self, status: gr.Markdown) -> None:
-        """Upload files, ingest them with a progress bar, report each file in Chinese."""
+        """Upload files with the operator password; replacing a stored file needs a confirmation."""
         gr.Markdown(
-            f"支持的格式：{'、'.join(SUPPORTED)}。同名文件内容有变化时替换旧版本，内容相同则不重复导入。"
+            f"支持的格式：{'、'.join(SUPPORTED)}。新文件直接导入；与库中同名但内容不同的文件会先列出，"
+            "确认后才替换；内容相同则不重复导入。导入和替换都需要操作员密码。"
         )
-        files = gr.File(label="选择文件", file_count="multiple", file_types=list(SUPPORTED), type="filepath")
+        password = gr.Textbox(label="操作员密码", type="password", max_lines=1)
+        # no file_types: Gradio's own type check answers in English; the pipeline names bad types in Chinese
+        files = gr.File(label="选择文件", file_count="multiple", type="filepath")
+        waiting = gr.State([])
         with gr.Row():
             start = gr.Button("开始导入", variant="primary", scale=0, min_width=160)
         result = gr.Markdown(min_height=80)
-        # one ingestion at a time: the store takes one writer, and two uploads of the
-        # same file name must not race to replace each other; the bar shows where results will appear
-        start.click(
-            self.ingest, files, [result, status], concurrency_limit=1, show_progress_on=result,
-            api_visibility="private",
-        )
+        with gr.Row(visible=False) as confirm_row:
+            confirm = gr.Button("确认替换", variant="stop", scale=0, min_width=160)
+            cancel = gr.Button("取消", scale=0, min_width=120)
+        # one write at a time: the store takes one writer, and two uploads of the
+        # same file name must not race to replace each other
+        start.click(self.upload, [files, password], [result, status, waiting, confirm_row],
+                    concurrency_limit=1, concurrency_id="writes", show_progress_on=result,
+                    api_visibility="private")
+        confirm.click(self.confirm, [waiting, password], [result, status, waiting, confirm_row],
+                      concurrency_limit=1, concurrency_id="writes", show_progress_on=result,
+                      api_visibility="private")
+        cancel.click(self.cancel, None, [result, waiting, confirm_row], api_visibility="private")
 
     def _check_tab(self) -> None:
-        """The reconciliation report of everything stored, the same as ``budgetqa check``."""
+        """The reconciliation report of everything stored, the same as ``budgetqa check``, with downloads."""
         gr.Markdown(
             "逐条核对已导入文件：目录与绩效目标表金额、名称、部门写法、指标权重与单位、合计数等。"
             "每条问题附原文出处。"
         )
         with gr.Row():
             start = gr.Button("开始核对", variant="primary", scale=0, min_width=160)
+            xlsx = gr.DownloadButton("下载报告（Excel）", visible=False, scale=0, min_width=200)
+            docx = gr.DownloadButton("下载报告（Word）", visible=False, scale=0, min_width=200)
         headline = gr.Markdown()
         table = gr.Dataframe(
             headers=FINDING_HEADERS, label="核对结果", interactive=False, wrap=True, max_height=640,
             column_widths=["8%", "18%", "44%", "30%"], elem_classes="zh-table",
         )
-        with gr.Accordion("文本报告（与 budgetqa check 相同）", open=False):
+        with gr.Accordion("文本报告（可复制）", open=False):
             text = gr.Textbox(label="报告全文", lines=20, max_lines=40, buttons=["copy"])
-        start.click(self.check, None, [headline, table, text], api_visibility="private")
+        start.click(self.check, None, [headline, table, text, xlsx, docx], api_visibility="private")
 
 
-def serve(engine: Engine, host: str, port: int) -> None:
-    """Serve the page until interrupted; uploads go into the SQL store and the vector index together."""
+def _replacement_line(path: Path, stored: m.Document) -> str:
+    """What replacing a stored file means, in one line: when the stored version came, both sizes."""
+    return (f"- {path.name}：库中版本导入于 {stored.ingested_at:%Y-%m-%d %H:%M}，{stored.size:,} 字节；"
+            f"新文件 {path.stat().st_size:,} 字节")
+
+
+def _plain(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A plain function calling ``method``: Gradio marks server functions with an attribute,
+    which a bound method refuses."""
+
+    @functools.wraps(method)
+    def call(argument: Any) -> Any:
+        return method(argument)
+
+    return call
+
+
+def _download(name: str, data: bytes) -> dict[str, str]:
+    """A file for the page's script to save: its name, type and bytes in base64."""
+    encoded = base64.b64encode(data).decode("ascii")
+    return {"name": name, "mime": MIME[name.rsplit(".", 1)[-1]], "data": encoded}
+
+
+# ---- serving ------------------------------------------------------------------------------
+
+
+def serve(engine: Engine, host: str, port: int, password: str | None, operator: str | None) -> None:
+    """Serve the page until interrupted: behind Gradio's login when ``password`` is given, with
+    the upload tab when ``operator`` (the operator password) is.  The command line checks the
+    host, port and passwords first; a port taken meanwhile raises ``OSError``."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     assistant = Assistant(engine)
     # the first answer opens the vector index and loads the vocabulary and word segmenter;
     # do it while Gradio starts so the first visitor does not wait for it
     threading.Thread(target=assistant.ask, args=(EXAMPLES[0], Conversation()), daemon=True).start()
-    demo = ChatPage(assistant).build()
+    demo = ChatPage(assistant, operator).build()
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
-    print(f"问答页面：http://{host}:{port}", flush=True)
+    where = f"http://{socket.gethostname() if host in ('0.0.0.0', '::') else host}:{port}"
+    print(f"问答页面：{where}" + ("（需要访问密码）" if password else ""), flush=True)
     demo.launch(
-        server_name=host, server_port=port, share=False, theme=THEME, css=CSS, footer_links=[],
-        quiet=True, max_file_size="100mb",
+        server_name=host, server_port=port, share=False, theme=THEME, css=asset("page.css"),
+        footer_links=[], quiet=True, max_file_size="100mb", mcp_server=False,
+        auth=_login(password) if password else None,
+        auth_message="请输入本次会议的访问密码（用户名可填您的姓名）。",
     )
 
 
-def _messages(history: list[tuple[str, str]]) -> list[dict[str, str]]:
-    """Chatbot messages for a conversation's earlier turns."""
-    return [
-        message
-        for question, answer in history
-        for message in ({"role": "user", "content": question}, {"role": "assistant", "content": answer})
-    ]
-
+def _login(password: str) -> Callable[[str, str], bool]:
+    """Gradio's login check: any user name, the meeting's password (compared in constant time)."""
+    return lambda _user, given: hmac.compare_digest(given.encode(), password.encode())

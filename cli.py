@@ -1,4 +1,4 @@
-"""The ``budgetqa`` command: ingest, index, stats, check, ask, search, serve.
+"""The ``budgetqa`` command: ingest, index, versions, restore, upgrade, stats, check, ask, search, serve.
 
 Each subcommand is a thin shell over the package that does the work, so the
 page, the tests and the terminal all run the same code.
@@ -7,17 +7,23 @@ page, the tests and the terminal all run the same code.
 from __future__ import annotations
 
 import argparse
+import errno
+import ipaddress
 import json
 import os
+import socket
 import sys
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from db.engine import make_engine
+from db.migrate import upgrade
 from db.stats import stats
 from ingest.pipeline import document_count, ingest_paths
+from ingest.versions import VersionError, documents, history, resolve, restore
 
 # Model seconds ``budgetqa ingest`` spends on dense vectors of what it just ingested before it
 # returns; vectors the embedding cache holds cost none and are always written.  None by
@@ -42,6 +48,16 @@ def _vector_index(engine: Engine) -> VectorIndex:
     return index
 
 
+def _printable(text: str) -> str:
+    """Text safe for a terminal: control characters and escape codes (a file may be named with them)
+    are shown escaped (``\x1b``) instead of being acted on; Chinese text and spaces stay as they are."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp") else ch
+        for ch in text
+    )
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     """SQL store and lexical index now; dense vectors for at most ``--dense-seconds`` of model time."""
     engine = make_engine()
@@ -49,7 +65,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     bar = lambda items: tqdm(items, desc="入库", unit="个文件", file=sys.stderr)  # noqa: E731
     results = ingest_paths(engine, [Path(p) for p in args.paths], hook=index, progress=bar)
     for result in results:
-        print(result.describe(), file=sys.stderr if result.failed else sys.stdout)
+        print(_printable(result.describe()), file=sys.stderr if result.failed else sys.stdout)
     failed = sum(r.failed for r in results)
     print(f"共 {len(results)} 个文件，失败 {failed} 个。")
     if args.dense_seconds > 0:
@@ -74,6 +90,54 @@ def _cmd_index(args: argparse.Namespace) -> int:
         written = index.fill_dense(progress=advance)
     print(f"新算语义向量 {written} 段；{index.progress().describe()}。")
     return 0
+
+
+def _cmd_upgrade(args: argparse.Namespace) -> int:
+    """Create or upgrade the store's schema (the page and the other commands do it on start too)."""
+    before, after = upgrade(make_engine(migrate=False))
+    if before == after:
+        print(f"数据库结构已是最新版本（{after}），无需升级。")
+    elif before is None:
+        print(f"已新建数据库，结构版本 {after}。")
+    else:
+        print(f"数据库结构已从版本 {before} 升级到 {after}，原有数据保留。")
+    return 0
+
+
+def _cmd_versions(args: argparse.Namespace) -> int:
+    """Every version of one document (or of all), newest first."""
+    engine = make_engine()
+    try:
+        names = [resolve(engine, args.path)] if args.path else documents(engine)
+    except VersionError as exc:
+        print(_printable(str(exc)), file=sys.stderr)
+        return 1
+    if not names:
+        print("库中还没有任何文档。")
+    for identity in names:
+        found = history(engine, identity)
+        if not found:
+            print(_printable(f"{identity}：库中没有这个文档的版本记录"), file=sys.stderr)
+            return 1
+        print(_printable(f"{identity}（{len(found)} 个版本）"))
+        for v in found:
+            note = "" if v.restorable else "（原文件未保存，不能恢复）"
+            when = v.ingested_at.astimezone()  # the terminal's local time
+            print(_printable(f"  {v.status_name:　<4}  {v.sha256[:12]}  {when:%Y-%m-%d %H:%M}  "
+                             f"{v.ingested_by or '—'}  {v.file_name}  {v.size:,} 字节{note}"))
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    """Make an earlier version current again."""
+    engine = make_engine()
+    try:
+        result = restore(engine, resolve(engine, args.path), args.version, hook=_vector_index(engine))
+    except VersionError as exc:
+        print(_printable(str(exc)), file=sys.stderr)
+        return 1
+    print(_printable(result.describe()), file=sys.stderr if result.failed else sys.stdout)
+    return 1 if result.failed else 0
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
@@ -121,7 +185,16 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the page; on an empty store, first ingest ``--samples`` exactly as ``budgetqa ingest`` would."""
+    """Serve the page; on an empty store, first ingest ``--samples`` exactly as ``budgetqa ingest`` would.
+
+    Refusals come first, in one Chinese line and before Gradio is imported: listening
+    beyond this machine without ``BUDGETQA_PASSWORD``, or a port already taken.
+    """
+    password = os.environ.get("BUDGETQA_PASSWORD") or None
+    problem = serve_problem(args.host, args.port, password)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     engine = make_engine()
     if args.samples and document_count(engine) == 0:
         print(f"库中还没有文件，先导入样例：{args.samples}", file=sys.stderr)
@@ -130,8 +203,41 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from db.backfill import DenseBackfill
 
     DenseBackfill(_vector_index(engine)).start()  # the page comes up now; dense vectors follow
-    serve(engine, args.host, args.port)
+    try:
+        serve(engine, args.host, args.port, password, os.environ.get("BUDGETQA_ADMIN_PASSWORD") or None)
+    except OSError as exc:  # the port was taken between the check and the start
+        print(serve_problem(args.host, args.port, password) or f"页面无法启动：{exc}", file=sys.stderr)
+        return 1
     return 0
+
+
+def serve_problem(host: str, port: int, password: str | None) -> str | None:
+    """Why the page cannot be served as asked, in one Chinese line; ``None`` when it can."""
+    if not _loopback(host) and not password:
+        return (f"在 {host} 上监听会让局域网内的其他电脑打开本页面，必须先设置访问密码："
+                "请设置环境变量 BUDGETQA_PASSWORD（只在本机使用请用 --host 127.0.0.1）。")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # the option uvicorn sets too, so a port in TIME_WAIT after a restart does not count as busy
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"端口 {port} 已被占用（可能已有一个问答页面在运行）："
+                        "请用 --port 或环境变量 BUDGETQA_PORT 换一个端口。")
+            return f"无法在 {host}:{port} 上监听（{exc.strerror}）：请检查 --host 或环境变量 BUDGETQA_HOST。"
+    return None
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
@@ -180,6 +286,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_ingest)
     p = sub.add_parser("index", help="算完所有待算的语义向量（带进度条）")
     p.set_defaults(func=_cmd_index)
+    p = sub.add_parser("versions", help="列出文档的各个版本（不给路径则列出全部文档）")
+    p.add_argument("path", nargs="?", metavar="路径", help="文档标识（见 versions 的输出）或文件路径")
+    p.set_defaults(func=_cmd_versions)
+    p = sub.add_parser("restore", help="把文档恢复为以前的某个版本")
+    p.add_argument("path", metavar="路径", help="文档标识（见 versions 的输出）或文件路径")
+    p.add_argument("version", metavar="版本哈希前缀", help="要恢复的版本的哈希或其开头几位")
+    p.set_defaults(func=_cmd_restore)
+    p = sub.add_parser("upgrade", help="把数据库结构升级到最新版本（启动时也会自动升级）")
+    p.set_defaults(func=_cmd_upgrade)
     p = sub.add_parser("stats", help="各表、各文档的行数")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=_cmd_stats)
@@ -200,7 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="返回条数（默认 5）")
     p.set_defaults(func=_cmd_search)
     p = sub.add_parser("serve", help="启动问答页面")
-    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    p.add_argument("--host", default=os.environ.get("BUDGETQA_HOST", "127.0.0.1"),
+                   help="监听地址（默认 127.0.0.1，或环境变量 BUDGETQA_HOST；0.0.0.0 供局域网访问，"
+                        "须设 BUDGETQA_PASSWORD）")
     p.add_argument("--port", type=int, default=int(os.environ.get("BUDGETQA_PORT", "7860")),
                    help="端口（默认 7860，或环境变量 BUDGETQA_PORT）")
     p.add_argument("--samples", metavar="DIR",

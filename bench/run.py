@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("bench.latency", "bench.retrieval", "bench.page_start", "bench.load")
+BENCHMARKS = ("bench.latency", "bench.retrieval", "bench.page_start", "bench.page_answer", "bench.load")
 
 
 def main() -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +25,8 @@ class Citation:
 
     ``source`` is the ingested file's name; ``line`` is the 1-based line of a text
     file; ``page``, ``sheet`` and ``row`` locate rows of the other formats.
+    ``ingested_at`` (ISO 8601, UTC) and ``version`` (the file's SHA-256) say which
+    version of the document the row is from, since a document can be replaced.
     """
 
     source: str
@@ -33,6 +36,8 @@ class Citation:
     sheet: str | None = None
     row: int | None = None
     source_row_id: int | None = None
+    ingested_at: str | None = None
+    version: str | None = None
 
     def location(self) -> str:
         """Chinese location label for tables in the page and the terminal."""
@@ -46,6 +51,8 @@ class Citation:
             "sheet": self.sheet,
             "row": self.row,
             "text": self.text,
+            "ingested_at": self.ingested_at,
+            "version": self.version,
         }
 
 
@@ -55,9 +62,9 @@ def cite(session: Session, row_ids: Iterable[int | None]) -> list[Citation]:
     if not wanted:
         return []
     found = {
-        row.id: (row, name)
-        for row, name in session.execute(
-            select(m.SourceRow, m.Document.file_name)
+        row.id: (row, doc)
+        for row, doc in session.execute(
+            select(m.SourceRow, m.Document)
             .join(m.Document, m.SourceRow.document_id == m.Document.id)
             .where(m.SourceRow.id.in_(wanted))
         )
@@ -66,9 +73,15 @@ def cite(session: Session, row_ids: Iterable[int | None]) -> list[Citation]:
     for i in wanted:
         if i not in found:
             continue
-        row, name = found[i]
+        row, doc = found[i]
         out.append(
-            Citation(source=name, text=row.text, line=row.line, page=row.page, sheet=row.sheet,
-                     row=row.row, source_row_id=row.id)
+            Citation(source=doc.file_name, text=row.text, line=row.line, page=row.page, sheet=row.sheet,
+                     row=row.row, source_row_id=row.id, ingested_at=_utc(doc.ingested_at),
+                     version=doc.sha256)
         )
     return out
+
+
+def _utc(at: datetime) -> str:
+    """A stored time as ISO 8601 in UTC (the store keeps naive UTC times on some databases)."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")

@@ -1,4 +1,10 @@
-"""Where the store lives: ``BUDGETQA_HOME`` (default ``./.budgetqa``) or ``BUDGETQA_DB_URL``."""
+"""Where the store lives (``BUDGETQA_HOME`` or ``BUDGETQA_DB_URL``), and how it is opened.
+
+SQLite connections run in WAL mode with a busy timeout: readers and the one
+writer then never block each other (a long question does not make an ingest
+fail with "database is locked"), and two writers queue instead of failing.
+Foreign keys are switched on so deletes cascade.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
-from db.models import Base
+from db.migrate import upgrade
+
+BUSY_TIMEOUT_MS = 60_000
 
 
 def home() -> Path:
@@ -22,14 +30,21 @@ def db_url() -> str:
     return os.environ.get("BUDGETQA_DB_URL") or f"sqlite:///{home() / 'budget.db'}"
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """An engine with the schema created; SQLite gets foreign keys on so deletes cascade."""
+def _on_sqlite_connect(dbapi_conn, _record) -> None:
+    dbapi_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    dbapi_conn.execute("PRAGMA foreign_keys=ON")
+    # persistent in the file; a no-op once set (in-memory databases keep "memory")
+    dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+
+def make_engine(url: str | None = None, migrate: bool = True) -> Engine:
+    """An engine on the store, its schema created or upgraded to the newest revision (``db.migrate``).
+
+    ``migrate=False`` opens the store as it is (``budgetqa upgrade`` reports what it changes).
+    """
     engine = create_engine(url or db_url())
     if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _fk_on(dbapi_conn, _record) -> None:  # pragma: no cover - driver callback
-            dbapi_conn.execute("PRAGMA foreign_keys=ON")
-
-    Base.metadata.create_all(engine)
+        event.listen(engine, "connect", _on_sqlite_connect)
+    if migrate:
+        upgrade(engine)
     return engine

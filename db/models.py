@@ -19,6 +19,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -35,12 +36,21 @@ class Base(DeclarativeBase):
 
 
 class Document(Base):
-    """One ingested file.  ``rendition_of_id`` points at the primary copy of the same content."""
+    """The current version of one ingested file.
+
+    A document is known by its ``identity``, the file's path relative to the
+    folder it was ingested from (see ``ingest.sources``): two files named alike
+    in two folders are two documents.  ``file_name`` is the base name users and
+    citations see.  Earlier versions are listed in ``document_versions``.
+    ``rendition_of_id`` points at the primary copy of the same content.
+    """
 
     __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("identity", name="uq_documents_identity"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    file_name: Mapped[str] = mapped_column(String(512), unique=True)
+    identity: Mapped[str] = mapped_column(String(1024))
+    file_name: Mapped[str] = mapped_column(String(512))
     fmt: Mapped[str] = mapped_column(String(16))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
@@ -75,6 +85,28 @@ class StoredFile(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DocumentVersion(Base):
+    """Every version ever ingested under an identity, for history and restore (bytes in ``stored_files``).
+
+    ``status`` is ``current`` for the version the store answers from,
+    ``superseded`` once a newer one replaced it, and ``removed`` once the
+    document left the store.  ``ingested_by`` is empty for versions ingested
+    before the history was kept.
+    """
+
+    __tablename__ = "document_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identity: Mapped[str] = mapped_column(String(1024), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(512))
+    fmt: Mapped[str] = mapped_column(String(16))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime)
+    ingested_by: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
 
 
 class SourceRow(Base):

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from db.engine import make_engine
 from db.stats import stats
 from ingest.pipeline import FileResult, ingest_file
 from ingest.readers.dispatch import read_blocks
+from ingest.settings import Limits
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -35,6 +37,22 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 FUNDS_TXT = "wansheng_2024_key_special_funds.txt"
 DEPT_TXT = "wansheng_2024_admin_office_dept_budget.txt"
+ANSWER_TIMEOUT = 30_000  # ms a browser test waits for the page (answers take well under a second)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, without background network traffic, for one test module.
+
+    Playwright's waits default to 5 s; a busy machine may need longer to open a viewer
+    or take an upload, so they wait ``ANSWER_TIMEOUT`` (waits, not timed assertions).
+    """
+    expect.set_options(timeout=ANSWER_TIMEOUT)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"])
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -62,12 +80,12 @@ def cached_reads() -> Iterator[Callable[[Path], list[Block]]]:
     """
     blocks: dict[Path, list[Block]] = {}
 
-    def read(path: Path) -> list[Block]:
+    def read(path: Path, limits: Limits | None = None) -> list[Block]:
         key = path.resolve()
         if key.parent != SAMPLES:
-            return read_blocks(path)
+            return read_blocks(path, limits)
         if key not in blocks:
-            blocks[key] = read_blocks(path)
+            blocks[key] = read_blocks(path, limits)
         return blocks[key]
 
     with pytest.MonkeyPatch.context() as mp:

@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,11 +70,13 @@ class Server:
             self.process.wait()
 
 
-def start(env: dict[str, str], samples: Path | None = None, timeout: float = 600.0) -> Server:
-    """Start ``python -m cli serve`` on a free port and poll its page until HTTP 200."""
+def start(
+    env: dict[str, str], samples: Path | None = None, timeout: float = 600.0, args: Sequence[str] = ()
+) -> Server:
+    """Start ``python -m cli serve [args]`` on a free port and poll its page until HTTP 200."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    cmd = [sys.executable, "-m", "cli", "serve", "--port", str(port)]
+    cmd = [sys.executable, "-m", "cli", "serve", "--port", str(port), *args]
     if samples is not None:
         cmd += ["--samples", str(samples)]
     log = Path(env["BUDGETQA_HOME"]) / "serve.log"
@@ -98,14 +100,17 @@ def start(env: dict[str, str], samples: Path | None = None, timeout: float = 600
     raise TimeoutError(f"{timeout:.0f} 秒内页面没有响应：\n{log.read_text()[-3000:]}")
 
 
-def serving(home: Path, *documents: Path) -> Iterator[Server]:
+def serving(
+    home: Path, *documents: Path, settings: dict[str, str] | None = None, args: Sequence[str] = ()
+) -> Iterator[Server]:
     """For a module fixture: a server on ``home`` holding ``documents``, stopped afterwards.
 
-    The documents go in through ``budgetqa ingest`` first, as a user would load them.
+    The documents go in through ``budgetqa ingest`` first, as a user would load them;
+    ``settings`` are extra environment variables, ``args`` extra ``serve`` options.
     """
-    env = environment(home)
+    env = {**environment(home), **(settings or {})}
     ingest(env, *documents)
-    server = start(env)
+    server = start(env, args=args)
     try:
         yield server
     finally:

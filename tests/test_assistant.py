@@ -194,7 +194,8 @@ def test_cli_json_batch(assistant, tmp_path):
         assert set(o) == {"question", "answer", "citations", "sql", "rows", "engine", "restatement",
                           "query", "unknown", "choices", "unverified"}
         assert o["engine"] == "rules" and o["sql"] and o["citations"]
-        assert set(o["citations"][0]) == {"source", "line", "page", "sheet", "row", "text"}
+        assert set(o["citations"][0]) == {"source", "line", "page", "sheet", "row", "text",
+                                          "ingested_at", "version"}
         assert isinstance(o["citations"][0]["line"], int)
 
 

@@ -122,3 +122,19 @@ def test_stats_json_gives_rows_per_table_and_per_document(home, folder, capsys):
         assert sum(d["counts"][name] for d in data["documents"]) == data["tables"][name], name
     assert by_name[DEPT_TXT]["counts"]["budget_lines"] > 0
     assert by_name[MEMO]["kind"] == "generic" and by_name[MEMO]["counts"]["source_rows"] == 2
+
+
+def test_file_names_cannot_drive_the_terminal(home, tmp_path, capsys):
+    """Escape codes and control characters in a file name are printed escaped, never acted on;
+    a name in GBK bytes (unpacked from a Chinese Windows archive) is read as GBK."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "红\x1b[31m字\r.txt").write_text(_MEMO, encoding="utf-8")
+    with open(os.fsencode(folder) + b"/" + "报告".encode("gbk") + b".txt", "wb") as f:
+        f.write(_MEMO.replace("一天", "两天").encode())
+    assert cli.main(["ingest", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\r" not in out
+    assert "红\\x1b[31m字\\r.txt：新增" in out
+    assert "报告.txt：新增" in out
+    assert documents(home) == sorted(["红\x1b[31m字\r.txt", "报告.txt"])

@@ -219,10 +219,17 @@ def test_a_changed_file_replaces_the_earlier_version(store, samples, tmp_path):
         assert s.scalar(select(func.count(m.Document.id))) == 1
         texts = s.scalars(select(m.SourceRow.text).where(m.SourceRow.text.like("1\t%"))).all()
     assert texts == ["1\t社区组织经费保障\t101-重庆市綦江区人民政府万盛街道办事处\t9,876.5"]
-    # the earlier version's bytes stay stored (for restoring it); everything else is replaced
+    # the earlier version's bytes and history entry stay (for restoring it); everything else is replaced
     after = table_counts(engine)
     assert after.pop("stored_files") == counts.pop("stored_files") + 1
+    assert after.pop("document_versions") == counts.pop("document_versions") + 1
     assert after == counts
+    with Session(engine) as s:
+        statuses = s.execute(select(m.DocumentVersion.status, m.DocumentVersion.sha256)
+                             .order_by(m.DocumentVersion.id)).all()
+        current = s.scalar(select(m.Document.sha256))
+    assert [status for status, _ in statuses] == ["superseded", "current"]
+    assert statuses[1][1] == current != statuses[0][1]
 
 
 def test_a_failed_replacement_leaves_the_earlier_version_intact(store, samples, tmp_path,

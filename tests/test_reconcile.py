@@ -367,7 +367,8 @@ def test_json_and_text_report(real: list[Finding]) -> None:
     assert sum(data["summary"].values()) == len(data["findings"])
     first = data["findings"][0]
     assert set(first) >= {"rule", "rule_name", "severity", "message", "figures", "sources"}
-    assert set(first["sources"][0]) == {"source", "line", "page", "sheet", "row", "text"}
+    assert set(first["sources"][0]) == {"source", "line", "page", "sheet", "row", "text",
+                                        "ingested_at", "version"}
     text = render_text(real)
     for name in RULES.values():
         assert name in text

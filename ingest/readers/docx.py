@@ -36,16 +36,23 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml.etree import LxmlError, _Element
 
 from db.blocks import Block, Location, Paragraph, Table
+from ingest.readers.bounds import TextBudget, check_package
 from ingest.readers.cells import paragraph, table_row
 from ingest.readers.errors import ReaderError, check_office_zip
+from ingest.settings import Limits
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 _P, _TBL, _SDT, _SDT_CONTENT = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:sdtContent")
 
 
-def _open(path: Path) -> Document:
-    """Open the package, turning the library's errors into a reason a user can act on."""
+def _open(path: Path, limits: Limits) -> Document:
+    """Open the package, turning the library's errors into a reason a user can act on.
+
+    python-docx parses every XML part into memory, so the package's expanded
+    size is checked first.
+    """
     check_office_zip(path, "Word", ".doc")
+    check_package(path, limits)
     try:
         return docx.Document(str(path))
     except (OpcError, zipfile.BadZipFile, KeyError, ValueError, LxmlError) as exc:
@@ -85,30 +92,36 @@ def _row_texts(tr: CT_Row, table: DocxTable) -> list[str | None]:
     return texts + [""] * tr.grid_after
 
 
-def _table(tbl: DocxTable, label: str, source: str) -> Table:
+def _table(tbl: DocxTable, label: str, source: str, budget: TextBudget) -> Table:
     """A Word table as rows of cleaned cells; blank rows are left out."""
     table = Table()
     for number, tr in enumerate(tbl._tbl.tr_lst, start=1):
         loc = Location(source=source, fmt="docx", sheet=label, row=number)
-        row = table_row(_row_texts(tr, tbl), loc)
+        texts = _row_texts(tr, tbl)
+        budget.charge(*texts)
+        row = table_row(texts, loc)
         if row is not None:
             table.rows.append(row)
     return table
 
 
-def read_docx(path: Path) -> list[Block]:
+def read_docx(path: Path, limits: Limits | None = None) -> list[Block]:
     """Read the document body into paragraphs and tables, in order."""
-    doc = _open(path)
+    limits = limits or Limits.from_env()
+    doc = _open(path, limits)
+    budget = TextBudget(limits)
     blocks: list[Block] = []
     paragraphs = tables = 0
     for item in _body_items(doc.element.body):
         if item.tag == _P:
             paragraphs += 1
             loc = Location(source=path.name, fmt="docx", row=paragraphs)
-            blocks.extend(_paragraphs(DocxParagraph(item, doc), loc))
+            found = _paragraphs(DocxParagraph(item, doc), loc)
+            budget.charge(*(p.raw for p in found))
+            blocks.extend(found)
             continue
         tables += 1
-        table = _table(DocxTable(item, doc), f"表格{tables}", path.name)
+        table = _table(DocxTable(item, doc), f"表格{tables}", path.name, budget)
         if table.rows:
             blocks.append(table)
     return blocks

@@ -49,8 +49,10 @@ from pdfplumber.utils import cluster_objects
 from pdfplumber.utils.exceptions import PdfminerException
 
 from db.blocks import Block, Location, Paragraph, Row, Table
+from ingest.readers.bounds import TextBudget
 from ingest.readers.cells import paragraph, table_row
 from ingest.readers.errors import ReaderError
+from ingest.settings import Limits
 
 Char = dict[str, Any]
 BBox = tuple[float, float, float, float]
@@ -288,23 +290,24 @@ def _check_header(path: Path) -> None:
             raise ReaderError("不是有效的 PDF 文件（文件头不是 %PDF）")
 
 
-def _read_pages(path: Path) -> tuple[list[Block], bool]:
-    """All pages' blocks, and whether any page had text at all."""
+def _read_pages(path: Path, budget: TextBudget) -> tuple[list[Block], bool]:
+    """All pages' blocks, and whether any page had text at all; each page's text is charged first."""
     blocks: list[Block] = []
     has_text = False
     with pdfplumber.open(path) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
+            budget.charge(*(c["text"] for c in page.chars))
             has_text = has_text or bool(page.chars)
             _append_page(blocks, _page_blocks(page, number, path.name))
             page.close()
     return blocks, has_text
 
 
-def read_pdf(path: Path) -> list[Block]:
+def read_pdf(path: Path, limits: Limits | None = None) -> list[Block]:
     """Read every page into paragraphs and tables, in reading order."""
     _check_header(path)
     try:
-        blocks, has_text = _read_pages(path)
+        blocks, has_text = _read_pages(path, TextBudget(limits or Limits.from_env()))
     except (PdfminerException, PSException) as exc:
         # pdfplumber wraps pdfminer's errors; the wrapped one says what went wrong
         if any(isinstance(e, PDFPasswordIncorrect) for e in (exc, *exc.args)):

@@ -9,12 +9,17 @@ re-alignment is a recogniser's job, because only it knows the expected columns.
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from db.blocks import Block, Location, Paragraph, Row, Table
+from ingest.readers.bounds import check_text_file
 from ingest.readers.cells import clean_cell
 from ingest.readers.errors import ReaderError
+from ingest.settings import Limits
 
 _ENCODINGS = ("utf-8-sig", "gb18030")
 _PARA_BREAK = re.compile(r"</p>\s*<p>", re.I)
@@ -22,19 +27,44 @@ _TAG = re.compile(r"</?(?:b|p|br|strong|span|div)\s*/?>", re.I)
 _MATH = {r"\geq": "≥", r"\leq": "≤", r"\%": "%", r"\times": "×"}
 _MATH_SPAN = re.compile(r"<math>(.*?)</math>|\$(.*?)\$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_NEWLINE = re.compile(r"\r\n|[\r\n]")
+_CHUNK = 1 << 20
 
 
-def decode(data: bytes) -> str:
-    """Decode bytes trying UTF-8 (with or without BOM), then GB18030 (a superset of GBK)."""
-    if b"\x00" in data[:4096]:
-        raise ReaderError("文件包含二进制内容，不是文本文件")
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK): whichever decodes the whole file.
+
+    Checked chunk by chunk, so a large file is never held in memory to find out.
+    """
+    with path.open("rb") as f:
+        if b"\x00" in f.read(4096):
+            raise ReaderError("文件包含二进制内容，不是文本文件")
     for enc in _ENCODINGS:
+        decoder = codecs.getincrementaldecoder(enc)()
         try:
-            return data.decode(enc)
+            with path.open("rb") as f:
+                while chunk := f.read(_CHUNK):
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
+        return enc
     raise ReaderError("无法识别文本编码（既不是 UTF-8 也不是 GB18030/GBK）")
+
+
+def _lines(f: TextIO) -> Iterator[str]:
+    """Lines as editors number them, without their ending.
+
+    Only CR LF, CR and LF end a line: str.splitlines() would also break at form
+    feeds (page breaks in exports), vertical tabs and U+2028, shifting every cited
+    line number.  A file opened with ``newline=""`` splits exactly there.
+    """
+    for line in f:
+        if line.endswith("\r\n"):
+            yield line[:-2]
+        elif line.endswith(("\r", "\n")):
+            yield line[:-1]
+        else:
+            yield line
 
 
 def _math(text: str) -> str:
@@ -55,31 +85,35 @@ def strip_markup(text: str) -> str:
     return _math(_TAG.sub("", text))
 
 
-def read_text(path: Path) -> list[Block]:
-    """Read a text export into paragraphs and tables, one source line per row."""
-    text = decode(path.read_bytes())
-    if not text.strip():
-        raise ReaderError("文件为空")
+def read_text(path: Path, limits: Limits | None = None) -> list[Block]:
+    """Read a text export into paragraphs and tables, one source line per row.
+
+    The file is streamed line by line, after its size is checked against the
+    text limit.
+    """
+    check_text_file(path, limits or Limits.from_env())
+    fmt = path.suffix.lower().lstrip(".")
     blocks: list[Block] = []
     table: Table | None = None
-    # lines as editors number them: str.splitlines() would also break at form feeds
-    # (page breaks in exports), vertical tabs and U+2028, shifting every cited line number
-    for number, raw in enumerate(_NEWLINE.split(text), start=1):
-        loc = Location(source=path.name, fmt=path.suffix.lower().lstrip("."), line=number)
-        if "\t" in raw:
-            cells = [clean_cell(strip_markup(c)) for c in raw.rstrip("\r\n").split("\t")]
-            if table is None:
-                table = Table()
-                blocks.append(table)
-            table.rows.append(Row(cells=cells, loc=loc, raw=raw))
-            continue
-        table = None
-        if not raw.strip():
-            continue
-        heading = _HEADING.match(raw.strip())
-        body = heading.group(2) if heading else raw
-        cleaned = clean_cell(strip_markup(body)) or ""
-        if cleaned:
-            level = len(heading.group(1)) if heading else 0
-            blocks.append(Paragraph(text=cleaned, loc=loc, raw=raw, heading=level))
+    blank = True
+    with path.open(encoding=_encoding(path), newline="") as f:
+        for number, raw in enumerate(_lines(f), start=1):
+            loc = Location(source=path.name, fmt=fmt, line=number)
+            blank = blank and not raw.strip()
+            if "\t" in raw:
+                cells = [clean_cell(strip_markup(c)) for c in raw.split("\t")]
+                if table is None:
+                    table = Table()
+                    blocks.append(table)
+                table.rows.append(Row(cells=cells, loc=loc, raw=raw))
+                continue
+            table = None
+            heading = _HEADING.match(raw.strip())
+            body = heading.group(2) if heading else raw
+            cleaned = clean_cell(strip_markup(body)) or ""
+            if cleaned:
+                level = len(heading.group(1)) if heading else 0
+                blocks.append(Paragraph(text=cleaned, loc=loc, raw=raw, heading=level))
+    if blank:
+        raise ReaderError("文件为空")
     return blocks

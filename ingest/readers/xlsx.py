@@ -25,14 +25,17 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import openpyxl
+from lxml.etree import LxmlError
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from db.blocks import Block, Location, Table
+from ingest.readers.bounds import TextBudget, check_cells, check_package
 from ingest.readers.cells import paragraph, table_row
 from ingest.readers.errors import ReaderError, check_office_zip
+from ingest.settings import Limits
 
 _SIDES = ("left", "right", "top", "bottom")
 # the numeric part of a format section once literals, padding and colours are gone
@@ -40,12 +43,18 @@ _PLAIN_NUMBER = re.compile(r"^[#,0]*0(?:\.(0+))?(%?)$")
 _FORMAT_NOISE = re.compile(r'"[^"]*"|\\.|_.|\*.|\[[^\]]*\]')
 
 
-def _open(path: Path) -> Workbook:
-    """Load the whole workbook (not read-only: merged ranges and borders are needed)."""
+def _open(path: Path, limits: Limits) -> Workbook:
+    """Load the whole workbook (not read-only: merged ranges and borders are needed).
+
+    openpyxl holds every cell and shared string in memory, so the package's
+    expanded size and its cell count are checked first, without loading it.
+    """
     check_office_zip(path, "Excel", ".xls")
+    check_package(path, limits)
+    check_cells(path, limits)
     try:
         return openpyxl.load_workbook(path, read_only=False, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, LxmlError) as exc:
         raise ReaderError("文件已损坏，或不是 Excel 工作簿（.xlsx）") from exc
 
 
@@ -105,8 +114,12 @@ def _grid_rows(rows: Sequence[tuple[Cell | MergedCell, ...]]) -> set[int]:
     return {row[0].row for row in rows if sum(bool(_display(c)) for c in row) >= 2}
 
 
-def _sheet_blocks(ws: Worksheet, source: str) -> list[Block]:
-    """One sheet as Paragraphs (unruled rows) and Tables (runs of ruled rows)."""
+def _sheet_blocks(ws: Worksheet, source: str, budget: TextBudget) -> list[Block]:
+    """One sheet as Paragraphs (unruled rows) and Tables (runs of ruled rows).
+
+    Every displayed text is charged to the document's text budget: a shared
+    string is stored once but shown, and copied, in every cell that uses it.
+    """
     rows = list(ws.iter_rows())
     grid = _grid_rows(rows)
     blocks: list[Block] = []
@@ -115,6 +128,7 @@ def _sheet_blocks(ws: Worksheet, source: str) -> list[Block]:
         number = cells[0].row
         loc = Location(source=source, fmt="xlsx", sheet=ws.title, row=number)
         texts = [_display(c) for c in cells]
+        budget.charge(*texts)
         if number not in grid:
             table = None
             blocks.extend(p for t in texts if t and (p := paragraph(t, loc)) is not None)
@@ -129,10 +143,12 @@ def _sheet_blocks(ws: Worksheet, source: str) -> list[Block]:
     return blocks
 
 
-def read_xlsx(path: Path) -> list[Block]:
+def read_xlsx(path: Path, limits: Limits | None = None) -> list[Block]:
     """Read every worksheet, in workbook order, into blocks."""
-    wb = _open(path)
+    limits = limits or Limits.from_env()
+    wb = _open(path, limits)
+    budget = TextBudget(limits)
     try:
-        return [block for ws in wb.worksheets for block in _sheet_blocks(ws, path.name)]
+        return [block for ws in wb.worksheets for block in _sheet_blocks(ws, path.name, budget)]
     finally:
         wb.close()

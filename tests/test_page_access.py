@@ -1,0 +1,164 @@
+"""Sharing the page on the office network, safely: a login for the network, a password for writes.
+
+One ``budgetqa serve --host 0.0.0.0`` with both passwords set serves the module.
+Writes are tested where an attacker would try them: over Gradio's own queue
+protocol with plain HTTP (upload the file, join the queue with the write event's
+``fn_index``, read the result stream), not through the page's controls, because a
+control can be hidden while its event still runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import page_server
+import pytest
+from conftest import DEPT_TXT, SAMPLES
+from gradio_client import Client
+from playwright.sync_api import Browser, expect
+from test_page import english_words, shot
+
+PASSWORD, OPERATOR = "meeting-2026", "operator-2026"
+SETTINGS = {"BUDGETQA_PASSWORD": PASSWORD, "BUDGETQA_ADMIN_PASSWORD": OPERATOR}
+REFUSED = "操作员密码不正确"
+FIGURE_QUESTION, FIGURE = "管理委员会办公室的三公经费是多少？", "44.8万元"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[page_server.Server]:
+    yield from page_server.serving(tmp_path_factory.mktemp("access"), SAMPLES / DEPT_TXT,
+                                   settings=SETTINGS, args=["--host", "0.0.0.0"])
+
+
+def _serve(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess:
+    """``budgetqa serve`` with the given settings, run to its end (it is expected to refuse)."""
+    env = {**page_server.environment(tmp_path), **settings}
+    return subprocess.run([sys.executable, "-m", "cli", "serve"], cwd=page_server.ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_network_needs_a_password_and_a_busy_port_says_so(tmp_path: Path, server: page_server.Server):
+    refused = _serve(tmp_path, BUDGETQA_HOST="0.0.0.0", BUDGETQA_PORT=str(page_server.free_port()))
+    assert refused.returncode != 0
+    assert "BUDGETQA_PASSWORD" in refused.stderr and "访问密码" in refused.stderr
+    assert "Traceback" not in refused.stderr + refused.stdout
+    busy = _serve(tmp_path, BUDGETQA_PORT=server.url.rsplit(":", 1)[1].strip("/"))
+    assert busy.returncode != 0
+    assert busy.stderr.strip().count("\n") == 0, busy.stderr
+    assert "已被占用" in busy.stderr and "BUDGETQA_PORT" in busy.stderr and "Traceback" not in busy.stderr
+
+
+def _logged_in(server: page_server.Server, password: str = PASSWORD) -> httpx.Client:
+    client = httpx.Client(base_url=server.url, timeout=60)
+    client.post("login", data={"username": "张三", "password": password})
+    return client
+
+
+def test_the_page_asks_for_the_meeting_password(server: page_server.Server):
+    assert httpx.get(server.url + "config").status_code == 401
+    assert _logged_in(server, "wrong").get("config").status_code == 401
+    assert _logged_in(server).get("config").status_code == 200
+
+
+class Queue:
+    """Gradio's queue protocol spoken over HTTP, as any script on the network could."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+        self.session = uuid.uuid4().hex
+        config = client.get("config").json()
+        components = {c["id"]: c for c in config["components"]}
+        self.events = {
+            components.get(d["targets"][0][0], {}).get("props", {}).get("value"): (index, d["targets"][0][0])
+            for index, d in enumerate(config["dependencies"]) if d["targets"]
+        }
+
+    def upload(self, path: Path) -> dict[str, Any]:
+        """Put a file into Gradio's upload cache; the description an event takes as a file input."""
+        with path.open("rb") as fh:
+            stored = self.client.post("gradio_api/upload", files=[("files", (path.name, fh))]).json()[0]
+        return {"path": stored, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
+
+    def call(self, button: str, *data: Any) -> list[Any]:
+        """Run the event of the button labelled ``button`` directly; its outputs."""
+        fn_index, trigger = self.events[button]
+        joined = self.client.post("gradio_api/queue/join", json={
+            "data": list(data), "fn_index": fn_index, "session_hash": self.session,
+            "event_data": None, "trigger_id": trigger,
+        })
+        assert joined.status_code == 200, joined.text
+        listen = {"session_hash": self.session}
+        with self.client.stream("GET", "gradio_api/queue/data", params=listen) as stream:
+            for line in stream.iter_lines():
+                message = json.loads(line[5:]) if line.startswith("data:") else {}
+                if message.get("msg") == "process_completed":
+                    assert message["success"], message
+                    return message["output"]["data"]
+        raise AssertionError("no result")
+
+
+def _figure(server: page_server.Server) -> str:
+    client = Client(server.url, auth=("张三", PASSWORD), verbose=False)
+    return client.predict(FIGURE_QUESTION, api_name="/chat")
+
+
+def test_writes_over_the_queue_need_the_operator_password(server: page_server.Server, tmp_path: Path):
+    altered = tmp_path / DEPT_TXT
+    altered.write_text("重庆市万盛经济技术开发区管理委员会办公室2024年部门预算\n2024年“三公”经费预算1.0万元。\n",
+                       encoding="utf-8")
+    queue = Queue(_logged_in(server))
+    assert FIGURE in _figure(server)
+    for wrong in ("", "wrong", PASSWORD):
+        report = queue.call("开始导入", [queue.upload(altered)], wrong)[0]
+        assert REFUSED in report
+    assert FIGURE in _figure(server), "nothing was replaced"
+    report = queue.call("开始导入", [queue.upload(altered)], OPERATOR)[0]
+    assert "确认替换" in report and DEPT_TXT in report
+    assert FIGURE in _figure(server), "a replacement waits for the confirmation"
+    # the files waiting are the session's state on the server: the client sends nothing for them
+    assert REFUSED in queue.call("确认替换", None, "wrong")[0]
+    assert FIGURE in _figure(server)
+    report = queue.call("确认替换", None, OPERATOR)[0]
+    assert f"{DEPT_TXT}：已替换" in report
+    assert FIGURE not in _figure(server)
+
+
+def test_the_operator_uploads_in_chinese(server: page_server.Server, browser: Browser, tmp_path: Path):
+    good = tmp_path / "测试单位2024年工作说明.txt"
+    good.write_text("测试单位2024年工作说明\n\n一、基本情况\n本单位2024年一般公共预算支出123.45万元。\n",
+                    encoding="utf-8")
+    empty, program = tmp_path / "空文件.txt", tmp_path / "说明.exe"
+    empty.write_bytes(b"")
+    program.write_bytes(b"MZ\x90\x00")
+    page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 720}).new_page()
+    page.goto(server.url)
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    expect(page.get_by_text("请输入本次会议的访问密码", exact=False)).to_be_visible()
+    page.get_by_label("用户名").fill("张三")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    status = page.get_by_text("可导入文件（需操作员密码）", exact=False)
+    expect(status).to_be_visible()
+    stored = int(re.search(r"已导入 (\d+) 份文件", status.inner_text()).group(1))
+    page.get_by_role("tab", name="导入文件").click()
+    page.locator("input[type=file][multiple]").set_input_files([str(good), str(empty), str(program)])
+    expect(page.get_by_text(good.name).first).to_be_visible()
+    page.get_by_role("button", name="开始导入").click()
+    expect(page.get_by_text(REFUSED, exact=False)).to_be_visible()
+    page.get_by_label("操作员密码").fill(OPERATOR)
+    page.get_by_role("button", name="开始导入").click()
+    expect(page.get_by_text(f"{good.name}：新增", exact=False)).to_be_visible()
+    expect(page.get_by_text("空文件.txt：失败", exact=False)).to_be_visible()
+    expect(page.get_by_text("说明.exe：失败。不支持的文件类型", exact=False)).to_be_visible()
+    expect(page.get_by_text(f"已导入 {stored + 1} 份文件", exact=False)).to_be_visible()
+    assert english_words(page) == set()
+    shot(page, "05-upload.png")
+    page.context.close()
