@@ -49,17 +49,6 @@ class Manifest:
             metadatas=[{"document_id": key[0], "sha256": key[1], "file_name": file_name, "state": state}],
         )
 
-    def forget(self, file_name: str, keep: DocKey | None = None) -> None:
-        """Drop the records of a file name, except ``keep`` (the version being written now)."""
-        where = {"file_name": file_name}
-        if keep is None:
-            self.collection.delete(where=where)
-            return
-        got = self.collection.get(where=where, include=[])
-        stale = [rid for rid in got["ids"] if rid != _record_id(keep)]
-        if stale:
-            self.collection.delete(ids=stale)
-
     def drop(self, key: DocKey) -> None:
         """Drop one document's record."""
         self.collection.delete(ids=[_record_id(key)])

@@ -202,16 +202,23 @@ class VectorIndex:
         self.replace_document(engine, document_id, file_name)
 
     def document_removed(self, file_name: str) -> None:
-        """IndexHook: forget a deleted (or rolled back) document."""
-        self.remove_document(file_name)
+        """IndexHook: forget a deleted (or rolled back) document.
+
+        A file name is not unique (two folders may each hold a 卫健局.txt), so
+        the index forgets whatever SQL no longer holds rather than a name.
+        """
+        del file_name
+        with _WRITES:
+            self._forget_missing()
 
     def replace_document(self, engine: Engine, document_id: int, file_name: str) -> int:
-        """Replace the file's chunks with the lexical chunks of the stored document; returns their count.
+        """Write the lexical chunks of a stored document; returns their count.
 
         The manifest says *writing* before anything changes and *ready* after
         the last chunk, so a crash anywhere in between is seen by ``sync``.  The
-        old chunks go first: if writing then fails, the pipeline's undo deletes
-        the SQL side too, so both stores lose the file together.
+        version it replaces (gone from SQL by now) is forgotten first: if writing
+        then fails, the pipeline's undo deletes the SQL side too, so both stores
+        lose the file together.
         """
         with Session(engine) as session:
             doc = session.get(m.Document, document_id)
@@ -226,8 +233,8 @@ class VectorIndex:
         batch = self.client.get_max_batch_size()
         with _WRITES:
             self.manifest.mark(key, file_name, WRITING)
-            self._delete({"file_name": file_name})
-            self.manifest.forget(file_name, keep=key)
+            self._forget_missing()
+            self._delete(key)  # what an unfinished earlier write of this very version left
             for start in range(0, len(ids), batch):
                 end = start + batch
                 self.collections[LEXICAL].add(ids=ids[start:end], embeddings=vectors[start:end],
@@ -249,15 +256,23 @@ class VectorIndex:
             except NotFoundError:
                 return
 
-    def _delete(self, where: dict[str, Any]) -> None:
+    def _delete(self, key: DocKey) -> None:
+        """Delete one document version's chunks from every collection."""
         for collection in self._all_collections():
-            collection.delete(where=where)
+            collection.delete(where={"$and": [{"document_id": key[0]}, {"sha256": key[1]}]})
 
-    def remove_document(self, file_name: str) -> None:
-        """Delete every chunk of a file from both signals, then its manifest record."""
-        with _WRITES:
-            self._delete({"file_name": file_name})
-            self.manifest.forget(file_name)
+    def _forget_missing(self) -> int:
+        """Delete the chunks, then the record, of every document SQL no longer holds; returns how many.
+
+        The manifest is read before SQL: a record exists only after its
+        document's commit, so a document committed meanwhile is never taken for gone.
+        """
+        states = self.manifest.states()
+        gone = sorted(states.keys() - self._stored().keys())
+        for key in gone:
+            self._delete(key)
+            self.manifest.drop(key)
+        return len(gone)
 
     def _stored(self) -> dict[DocKey, str]:
         with Session(self.engine) as session:
@@ -270,17 +285,14 @@ class VectorIndex:
         Cheap when nothing is wrong (one SQL query, one manifest read), and never
         computes dense vectors: a rewritten document's are pending like any other.
         """
-        stored = self._stored()
-        states = self.manifest.states()
         with _WRITES:
-            removed = sorted(states.keys() - stored.keys())
-            for doc_id, sha in removed:
-                self._delete({"$and": [{"document_id": doc_id}, {"sha256": sha}]})
-                self.manifest.drop((doc_id, sha))
+            removed = self._forget_missing()
+            states = self.manifest.states()
+            stored = self._stored()
             added = sorted(key for key in stored if states.get(key, ("", ""))[0] != READY)
             for doc_id, sha in added:
                 self.replace_document(self.engine, doc_id, stored[(doc_id, sha)])
-        return {"added": len(added), "removed": len(removed)}
+        return {"added": len(added), "removed": removed}
 
     # -- filling dense vectors -------------------------------------------------
 

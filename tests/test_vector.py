@@ -130,6 +130,7 @@ def copy_sample(name: str, folder: Path) -> Path:
 
 def minutes(folder: Path) -> Path:
     """A small document no recogniser knows: two sections of meeting minutes."""
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / MINUTES
     path.write_text(
         "防汛工作会议纪要\n\n"
@@ -404,6 +405,28 @@ def test_removing_a_document_removes_its_chunks(fresh, tmp_path):
     assert {name for _, name in index.manifest.states().values()} == {MINUTES}
 
 
+def test_files_named_alike_in_two_folders_keep_their_own_chunks(fresh, tmp_path):
+    engine, index = fresh()
+    old = "2024年防汛会议要求各镇街完成河道清淤。"
+    new = "2024年防汛会议要求备足沙袋、冲锋舟等抢险物资。"
+    kept = "2023年防汛会议要求各镇街完成堤防巡查。"
+    for year, text in (("2023", kept), ("2024", old)):
+        minutes(tmp_path / "in" / year).write_text(text + "\n", encoding="utf-8")
+
+    def texts() -> set[str]:
+        assert set(index.collections[LEXICAL].get()["ids"]) == expected_chunks(engine)
+        return set(index.collections[LEXICAL].get(where={"file_name": MINUTES})["documents"])
+
+    results = ingest_paths(engine, [tmp_path / "in"], hook=index)
+    assert [(r.identity, r.status) for r in results] == [(f"{y}/{MINUTES}", ADDED) for y in ("2023", "2024")]
+    assert texts() == {kept, old}
+    (tmp_path / "in" / "2024" / MINUTES).write_text(new + "\n", encoding="utf-8")
+    assert [r.status for r in ingest_paths(engine, [tmp_path / "in"], hook=index)][1] == REPLACED
+    assert texts() == {kept, new}
+    assert remove_file(engine, f"2024/{MINUTES}", index)
+    assert texts() == {kept}
+
+
 def test_search_answers_only_from_the_primary_rendition(fresh, tmp_path):
     engine, index = fresh()
     original = copy_sample(DEPT_TXT, tmp_path / "a")
@@ -442,7 +465,8 @@ def test_a_full_fill_sweeps_chunks_no_stored_document_owns(fresh, tmp_path):
     engine, index = fresh()
     assert ingest_file(engine, copy_sample(DEPT_TXT, tmp_path / "in"), index).status == ADDED
     index.fill_dense()
-    index.manifest.forget(DEPT_TXT)  # as in a store written before documents had manifest records
+    (key,) = index.manifest.states()
+    index.manifest.drop(key)  # as in a store written before documents had manifest records
     assert remove_file(engine, DEPT_TXT)
     assert index.sync() == {"added": 0, "removed": 0}  # the manifest cannot tell...
     assert index.collections[LEXICAL].count() > 0
