@@ -68,8 +68,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         print(_printable(result.describe()), file=sys.stderr if result.failed else sys.stdout)
     failed = sum(r.failed for r in results)
     print(f"共 {len(results)} 个文件，失败 {failed} 个。")
-    if args.dense_seconds > 0:
-        index.fill_dense(seconds=args.dense_seconds, document_ids=index.written)
+    index.fill_dense(seconds=args.dense_seconds, document_ids=index.written)
     progress = index.progress()
     if progress.pending:
         print(f"{progress.describe()}：运行 budgetqa index 现在算完，或由 budgetqa serve 在后台计算。",

@@ -490,19 +490,28 @@ def test_background_filling_finishes_pending_work_and_picks_up_new_documents(fre
         assert ids[LEXICAL] == ids[DENSE] != set()
 
 
-def test_cli_ingest_leaves_dense_work_to_budgetqa_index(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("BUDGETQA_HOME", str(tmp_path))
+def test_cli_ingest_writes_cached_vectors_and_leaves_the_rest_to_index(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BUDGETQA_HOME", str(tmp_path / "first"))
     monkeypatch.delenv("BUDGETQA_CHROMA_URL", raising=False)
-    assert cli.main(["ingest", str(SAMPLES / DEPT_TXT), "--dense-seconds", "0"]) == 0
+    shared = os.environ["BUDGETQA_EMBEDDING_CACHE"]
+    monkeypatch.setenv("BUDGETQA_EMBEDDING_CACHE", str(tmp_path / "empty.sqlite3"))
+    assert cli.main(["ingest", str(SAMPLES / DEPT_TXT)]) == 0  # nothing cached: every vector pending
     err = capsys.readouterr().err
-    assert "语义索引完成" in err and "budgetqa index" in err
+    assert "语义索引完成 0%" in err and "budgetqa index" in err
     assistant = Assistant()
     assert assistant.retrieval_mode() == "融合（语义索引完成 0%）"
     assert assistant.index_progress().pending == len(expected_chunks(assistant.engine))
+
+    monkeypatch.setenv("BUDGETQA_EMBEDDING_CACHE", shared)
     assert cli.main(["index"]) == 0
     captured = capsys.readouterr()
     assert "语义索引已完成" in captured.out and "语义索引" in captured.err  # the summary, the bar
     assert assistant.retrieval_mode() == FUSED_COMPLETE and assistant.index_progress().pending == 0
+
+    monkeypatch.setenv("BUDGETQA_HOME", str(tmp_path / "second"))  # the same text again, now cached
+    assert cli.main(["ingest", str(SAMPLES / DEPT_TXT)]) == 0
+    assert "待计算" not in capsys.readouterr().err
+    assert Assistant().retrieval_mode() == FUSED_COMPLETE
 
 
 def test_serve_computes_pending_dense_vectors_in_the_background(tmp_path):
