@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -199,15 +200,25 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(f"库中还没有文件，先导入样例：{args.samples}", file=sys.stderr)
         _cmd_ingest(argparse.Namespace(paths=[args.samples], dense_seconds=0))
     from app import serve  # importing Gradio takes seconds; the other subcommands do not pay for it
-    from db.backfill import DenseBackfill
 
-    DenseBackfill(_vector_index(engine)).start()  # the page comes up now; dense vectors follow
+    threading.Thread(target=_fill_pending, args=(engine,), name="budgetqa-dense", daemon=True).start()
     try:
         serve(engine, args.host, args.port, password, os.environ.get("BUDGETQA_ADMIN_PASSWORD") or None)
     except OSError as exc:  # the port was taken between the check and the start
         print(serve_problem(args.host, args.port, password) or f"页面无法启动：{exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _fill_pending(engine: Engine) -> None:
+    """Serve's background work: open the index, then compute pending dense vectors for good.
+
+    Run in a thread from the start, because opening the index imports Chroma (seconds) and
+    the page should not wait for that either.
+    """
+    from db.backfill import DenseBackfill
+
+    DenseBackfill(_vector_index(engine)).run()
 
 
 def serve_problem(host: str, port: int, password: str | None) -> str | None:

@@ -35,24 +35,26 @@ class DenseBackfill:
         self.index = index
         self.poll = poll
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="budgetqa-dense-backfill", daemon=True)
+        self._thread = threading.Thread(target=self.run, name="budgetqa-dense-backfill", daemon=True)
 
     def start(self) -> DenseBackfill:
-        """Start filling; returns self so that ``DenseBackfill(index).start()`` reads as one step."""
+        """Fill in a thread of its own; returns self, so ``DenseBackfill(index).start()`` is one step."""
         self._thread.start()
         return self
 
     def stop(self, timeout: float | None = None) -> None:
-        """Ask the thread to finish its current batch and end; wait up to ``timeout`` seconds."""
+        """Ask the work to end after its current batch; wait up to ``timeout`` seconds for the thread."""
         self._stop.set()
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     @property
     def alive(self) -> bool:
         """Whether the thread is still running."""
         return self._thread.is_alive()
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Fill in the calling thread until ``stop``: for a caller that is a background thread already."""
         if sys.platform == "linux":  # per-thread on Linux; elsewhere it would renice the whole server
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
         while not self._stop.is_set():
