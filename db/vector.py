@@ -94,6 +94,10 @@ FUSED_COMPLETE = "融合（字词+语义模型）"
 # collections; one writer at a time keeps a dense vector from landing on a chunk
 # that was replaced while it was being computed.
 _WRITES = threading.RLock()
+# Chroma's local client is not safe to create from two threads at once (its
+# per-path system cache races); the page and serve's background filler both open
+# the index as the server starts.
+_OPENING = threading.Lock()
 
 
 def make_client() -> ClientAPI:
@@ -157,13 +161,14 @@ class VectorIndex:
         Opening computes nothing: call ``sync`` to repair what a killed process left.
         """
         self.engine = engine
-        self.client = client or make_client()
         self.lexical = LexicalEmbedder()
         self.dense: DenseEmbedder | None = load_dense() if use_dense else None
-        self.collections = {LEXICAL: self._open(LEXICAL, self.lexical)}
-        if self.dense is not None:
-            self.collections[DENSE] = self._open(DENSE, self.dense)
-        self.manifest = Manifest(self.client, f"{COLLECTIONS[LEXICAL]}_documents")
+        with _OPENING:
+            self.client = client or make_client()
+            self.collections = {LEXICAL: self._open(LEXICAL, self.lexical)}
+            if self.dense is not None:
+                self.collections[DENSE] = self._open(DENSE, self.dense)
+            self.manifest = Manifest(self.client, f"{COLLECTIONS[LEXICAL]}_documents")
         self.weights = dict(WEIGHTS)
         self.lift = dict(LEXICAL_FIELD_LIFT)  # a benchmark may set other values to compare
         self.written: list[int] = []  # documents this object wrote: ``budgetqa ingest`` fills their vectors

@@ -17,6 +17,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -512,6 +513,26 @@ def test_cli_ingest_writes_cached_vectors_and_leaves_the_rest_to_index(tmp_path,
     assert cli.main(["ingest", str(SAMPLES / DEPT_TXT)]) == 0
     assert "待计算" not in capsys.readouterr().err
     assert Assistant().retrieval_mode() == FUSED_COMPLETE
+
+
+def test_threads_may_open_the_index_at_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("BUDGETQA_HOME", str(tmp_path))  # a path no client of this process has opened
+    monkeypatch.delenv("BUDGETQA_CHROMA_URL", raising=False)
+    engine = make_engine()
+    failures: list[Exception] = []
+
+    def open_index() -> None:  # as the page and serve's background filler do while the server starts
+        try:
+            VectorIndex(engine).sync()
+        except Exception as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_index) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
 
 
 def test_serve_computes_pending_dense_vectors_in_the_background(tmp_path):
