@@ -496,6 +496,7 @@ def test_cli_ingest_writes_cached_vectors_and_leaves_the_rest_to_index(tmp_path,
     monkeypatch.delenv("BUDGETQA_CHROMA_URL", raising=False)
     shared = os.environ["BUDGETQA_EMBEDDING_CACHE"]
     monkeypatch.setenv("BUDGETQA_EMBEDDING_CACHE", str(tmp_path / "empty.sqlite3"))
+    EmbeddingCache.clear_memory()  # the process's own layer would remember vectors of earlier tests
     assert cli.main(["ingest", str(SAMPLES / DEPT_TXT)]) == 0  # nothing cached: every vector pending
     err = capsys.readouterr().err
     assert "语义索引完成 0%" in err and "budgetqa index" in err
