@@ -272,6 +272,45 @@ def _cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_teach(args: argparse.Namespace) -> int:
+    """Teach a wording; refused (exit 2) with the reason when the target is not understood."""
+    from assistant.semantic.teach import TeachError
+    from assistant.service import Assistant
+
+    try:
+        taught = Assistant().teach(args.alias, args.target, args.by or "")
+    except TeachError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"已记住：“{taught.alias}”即“{taught.target}”。")
+    return 0
+
+
+def _cmd_taught(args: argparse.Namespace) -> int:
+    from assistant.service import Assistant
+
+    words = Assistant().taught()
+    if args.json:
+        print(json.dumps([{"alias": t.alias, "target": t.target, "taught_by": t.taught_by,
+                           "taught_at": t.taught_at.isoformat()} for t in words], ensure_ascii=False, indent=2))
+        return 0
+    if not words:
+        print("还没有教过任何说法。")
+    for t in words:
+        print(f"{t.alias} → {t.target}（{t.taught_by or '未注明'}，{t.taught_at:%Y-%m-%d %H:%M}）")
+    return 0
+
+
+def _cmd_forget(args: argparse.Namespace) -> int:
+    from assistant.service import Assistant
+
+    if Assistant().forget(args.alias):
+        print(f"已删除：“{args.alias}”。")
+        return 0
+    print(f"没有教过“{args.alias}”这个说法。", file=sys.stderr)
+    return 1
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     """The reconciliation report; always exit 0, because findings inform rather than fail."""
     from assistant.checks import render_text, report_json, run_checks
@@ -317,6 +356,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["rules", "llm"], default=None,
                    help="rules：内置规则引擎（默认）；llm：通过 BUDGETQA_LLM_* 配置的大模型")
     p.set_defaults(func=_cmd_ask)
+    p = sub.add_parser("teach", help="教一个说法：别名即库中已有的名称或词（如 医保中心 → 医疗保障事务中心）")
+    p.add_argument("alias", help="别名（问题里会出现的说法）")
+    p.add_argument("target", help="指向：库中的部门、专项、指标、科目名称，或词表里的词")
+    p.add_argument("--by", help="教词人（默认取环境变量 BUDGETQA_USER）")
+    p.set_defaults(func=_cmd_teach)
+    p = sub.add_parser("taught", help="列出教过的说法")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=_cmd_taught)
+    p = sub.add_parser("forget", help="删除一个教过的说法")
+    p.add_argument("alias", help="别名")
+    p.set_defaults(func=_cmd_forget)
     p = sub.add_parser("search", help="按意思检索：列出最相关的专项、段落及其来源")
     p.add_argument("text", help="要找的内容，如“哪个项目管污水处理设施？”")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（按得分从高到低）")

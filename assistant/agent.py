@@ -1,11 +1,17 @@
 """The LLM mode: an OpenAI-compatible chat model answers through the same SQL store and citations.
 
 The model never sees the files directly.  It gets three tools — the schema, a
-read-only ``SELECT`` over the store, and a text search — and every row a tool
-returns carries the ``*_row_id`` of the source rows behind its figures.  Those
-rows are the *evidence*; the answer cites the evidence rows that contain a
-figure the model actually stated, through the same ``cite`` the rule engine
-uses, so a citation always shows the number it supports.
+read-only ``SELECT`` over the store, and a text search.  Every statement goes
+through ``assistant.sqlgate`` (checked, run under a time and size budget, its
+real source-row id columns traced), and every result row and passage the
+model is shown is kept as *evidence*.  ``db.verify`` then backs each figure
+of the answer with the evidence that holds it and cites the source rows that
+contain it; a figure nothing holds is marked 未核实 and cited by nothing.
+
+Each question has a deadline (``BUDGETQA_QUESTION_TIMEOUT``): model calls and
+statements get only the time left, so a stuck endpoint or a runaway query
+ends in a Chinese answer, and ``Admission`` bounds how many questions run at
+once so slow ones cannot take every worker of the page.
 
 The loop is written out (send, run the requested tools, append their results,
 repeat) instead of using langgraph's prebuilt agent: each round is plain data
@@ -33,16 +39,23 @@ import openai
 from langchain_core.exceptions import ModelError
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.messages.tool import InvalidToolCall, ToolCall
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool, ToolException, tool
 from langchain_openai import ChatOpenAI
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from assistant.admission import Admission, Busy
 from assistant.answer import ENGINE_LLM, Answer
-from assistant.sqlguard import SQLGLOT_DIALECTS, SQLRejected, read_only_sql
+from assistant.sqlgate import SQLGate
+from assistant.sqlguard import SQLRejected
 from db import models as m
-from db.citations import Citation, cite
+from db.budget import BudgetExceeded, Deadline, StatementBudget, seconds_text
+from db.citations import cite
+from db.figures import figures, numbers
+from db.settings import SettingError, positive
+from db.verify import Evidence, mark, quoted, verify
 
 if TYPE_CHECKING:
     from assistant.conversation import Conversation
@@ -54,7 +67,8 @@ PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 
 MAX_ROUNDS = 6  # model calls per question; a model still asking for tools after this is stuck
 HISTORY_TURNS = 3  # earlier (question, answer) pairs sent along, enough for "那它的……呢？"
-MAX_ROWS = 200
+MAX_QUESTION_CHARS = 2_000  # a budget question is a sentence or two; more is a paste by mistake
+MIN_CALL_SECONDS = 0.5  # with less time left a model call cannot return anything useful
 TOOL_RESULT_CHARS = 24_000  # what one tool result may add to the context (~8k tokens of Chinese)
 SEARCH_K = 8
 SEARCH_CANDIDATES = 400  # LIKE matches scored per table before the best SEARCH_K are kept
@@ -68,8 +82,9 @@ RULES_HINT = "或改用规则引擎（设置 BUDGETQA_ENGINE=rules）"
 # (missing or null "choices", non-JSON text, fields of the wrong type).
 LLM_ERRORS = (openai.APIError, ModelError, ValueError, KeyError, TypeError)
 
-# A figure as people write it: 5763, 5,763.0, 1086.61.  Commas only count as thousands separators.
-NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+# C0 and C1 control characters except tab and newline: invisible, and some endpoints reject them
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+NO_EVIDENCE = "【未核实】大模型没有成功查询数据就给出了数字，以下数字都未经核对，请勿直接引用。\n\n"
 
 # Generic budget words: they occur in most rows, so they would rank every row alike.
 SEARCH_STOPWORDS = frozenset({
@@ -78,22 +93,29 @@ SEARCH_STOPWORDS = frozenset({
 })
 
 
-class LLMConfigError(Exception):
-    """The endpoint settings are missing or malformed; the message is the Chinese answer."""
+class LLMConfigError(SettingError):
+    """The endpoint settings are missing; the message is the Chinese answer."""
 
 
 @dataclass(frozen=True)
 class LLMSettings:
-    """Where the OpenAI-compatible endpoint is: vLLM, Ollama, 通义, DeepSeek, ..."""
+    """Where the OpenAI-compatible endpoint is (vLLM, Ollama, 通义, DeepSeek, ...) and the LLM mode's limits.
+
+    ``timeout`` bounds one model call, ``question_timeout`` a whole question
+    (all its model calls and statements), ``concurrency`` the questions
+    answered at once.
+    """
 
     base_url: str
     model: str
     api_key: str = "EMPTY"
     timeout: float = 60.0
+    question_timeout: float = 90.0
+    concurrency: int = 4
 
     @classmethod
     def from_env(cls) -> LLMSettings:
-        """Read ``BUDGETQA_LLM_*``; raise ``LLMConfigError`` naming exactly what is wrong."""
+        """``BUDGETQA_LLM_*`` and ``BUDGETQA_QUESTION_TIMEOUT``; a ``SettingError`` names what is wrong."""
         base_url = os.environ.get("BUDGETQA_LLM_BASE_URL", "").strip()
         model = os.environ.get("BUDGETQA_LLM_MODEL", "").strip()
         missing = [name for name, value in (("BUDGETQA_LLM_BASE_URL", base_url),
@@ -104,15 +126,11 @@ class LLMSettings:
                 "（例如 BUDGETQA_LLM_BASE_URL=http://127.0.0.1:8000/v1，BUDGETQA_LLM_MODEL=模型名），"
                 f"{RULES_HINT}。"
             )
-        raw_timeout = os.environ.get("BUDGETQA_LLM_TIMEOUT", "").strip()
-        try:
-            timeout = float(raw_timeout) if raw_timeout else cls.timeout
-        except ValueError:
-            timeout = 0.0  # reported just below, with the zero and negative values
-        if not timeout > 0:
-            raise LLMConfigError(f"环境变量 BUDGETQA_LLM_TIMEOUT 应为正的秒数，现为“{raw_timeout}”。")
         api_key = os.environ.get("BUDGETQA_LLM_API_KEY", "").strip() or cls.api_key
-        return cls(base_url=base_url, model=model, api_key=api_key, timeout=timeout)
+        return cls(base_url=base_url, model=model, api_key=api_key,
+                   timeout=positive("BUDGETQA_LLM_TIMEOUT", cls.timeout, float),
+                   question_timeout=positive("BUDGETQA_QUESTION_TIMEOUT", cls.question_timeout, float),
+                   concurrency=positive("BUDGETQA_LLM_CONCURRENCY", cls.concurrency, int))
 
 
 class TextHit(Protocol):
@@ -158,26 +176,14 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def row_ids(row: dict[str, Any]) -> list[int]:
-    """The source rows a result row points at: every ``*_row_id`` column with a value."""
-    return [v for k, v in row.items()
-            if k.lower().endswith("_row_id") and isinstance(v, int) and not isinstance(v, bool)]
-
-
-def figures(text: str) -> set[Decimal]:
-    """The numbers a text states, commas removed, so 5763 and 5,763.0 compare equal.
-
-    Years ("2024年") and positions ("第1", "前5") are left out: they are not
-    figures and would tie the answer to unrelated rows of the same year or rank.
-    """
-    found = set()
-    for match in NUMBER.finditer(text):
-        before = text[match.start() - 1] if match.start() else ""
-        after = text[match.end()] if match.end() < len(text) else ""
-        if before in ("第", "前") or after == "年":
-            continue
-        found.add(Decimal(match.group().replace(",", "")))
-    return found
+def clean(text: str) -> tuple[str, str]:
+    """``text`` without control characters and cut to ``MAX_QUESTION_CHARS``, and a note when it was cut."""
+    text = CONTROL.sub("", text).strip()
+    if len(text) <= MAX_QUESTION_CHARS:
+        return text, ""
+    note = (f"（问题长 {len(text):,} 字，超过 {MAX_QUESTION_CHARS:,} 字的上限，"
+            f"只按前 {MAX_QUESTION_CHARS:,} 字作答。）\n\n")
+    return text[:MAX_QUESTION_CHARS], note
 
 
 def fit(items: list[dict[str, Any]], budget: int = TOOL_RESULT_CHARS) -> list[dict[str, Any]]:
@@ -268,20 +274,24 @@ class LikeSearch:
 
 
 class Toolbox:
-    """One question's tools and what they found: the SQL run, the last rows, the evidence.
+    """One question's tools and what they found: the SQL run, the last rows, the evidence shown.
 
     One per question because the page serves many sessions through one
-    ``LLMEngine``: tool state must never leak between them.
+    ``LLMEngine``: tool state must never leak between them.  ``deadline`` is
+    the question's; each statement gets at most the time left before it.
     """
 
-    def __init__(self, engine: Engine, index: TextSearch | None) -> None:
+    def __init__(self, engine: Engine, index: TextSearch | None, gate: SQLGate | None = None,
+                 deadline: Deadline | None = None) -> None:
         self.engine = engine
-        self.dialect = SQLGLOT_DIALECTS.get(engine.dialect.name, engine.dialect.name)
+        self.gate = gate or SQLGate(engine)
+        self.deadline = deadline
         self.index = index
         self.fallback = LikeSearch(engine)
         self.sql: list[str] = []
         self.rows: list[dict[str, Any]] = []
-        self.evidence: list[list[int]] = []  # source row ids, one list per successful call with some
+        self.succeeded = 0  # tool calls that returned data (an empty result counts: it is an answer)
+        self.shown: list[tuple[list[int], list[Any]]] = []  # (source row ids, values) of what the model saw
         self.tools: dict[str, BaseTool] = {}
         for method in (self.describe_schema, self.sql_query, self.search_text):
             made = tool(method, description=inspect.cleandoc(method.__doc__ or ""))
@@ -299,32 +309,33 @@ class Toolbox:
     def sql_query(self, sql: str) -> str:
         """在预算库上执行一条只读 SELECT 语句（SQLite/PostgreSQL 通用写法）。
 
-        返回 JSON：columns、rows（最多 200 行）、row_count、truncated。
+        返回 JSON：columns、rows（最多 200 行）、row_count、truncated，结果被截断时 note 说明原因。
+        每条查询有时间上限，只能用常见的聚合、窗口、字符串、日期和数学函数。
         务必选出所用数字的 *_row_id 列（如 catalog_row_id、table_row_id、source_row_id），
-        系统据此附上原文引用。
+        系统据此附上原文引用；只有表中真实的行号列才算，自己写的数字不算。
         """
+        seconds = None if self.deadline is None else self.deadline.left()
         try:
-            checked = read_only_sql(sql, self.dialect)
-        except SQLRejected as exc:
+            result = self.gate.run(sql, seconds)
+        except (SQLRejected, BudgetExceeded) as exc:
             raise ToolException(str(exc)) from exc
-        try:
-            # a plain connection never commits: it rolls back on close, whatever ran
-            with self.engine.connect() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                # no_parameters: LIKE '%…%' must reach the driver as written, not as placeholders
-                result = conn.execution_options(no_parameters=True).exec_driver_sql(checked)
-                columns = list(result.keys())
-                fetched = result.fetchmany(MAX_ROWS + 1)
         except SQLAlchemyError as exc:
             raise ToolException(f"数据库执行出错，请修正 SQL 后重试：{getattr(exc, 'orig', exc)}") from exc
-        rows = [{c: plain(v) for c, v in zip(columns, r, strict=True)} for r in fetched[:MAX_ROWS]]
+        rows = [{c: plain(v) for c, v in zip(result.columns, r, strict=True)} for r in result.rows]
         shown = fit(rows)
-        self.sql.append(checked)
+        self.sql.append(result.sql)
         self.rows = rows
-        self._found([i for r in rows for i in row_ids(r)])
-        return dump({"columns": columns, "rows": shown, "row_count": len(rows),
-                     "truncated": len(fetched) > MAX_ROWS or len(shown) < len(rows)})
+        self.succeeded += 1
+        self.shown += [(result.row_ids(r), [plain(v) for v in result.data(r)])
+                       for r in result.rows[:len(shown)]]
+        notes = [result.cut] if result.cut else []
+        if len(shown) < len(rows):
+            notes.append(f"结果太长，只显示了前 {len(shown)} 行，请只选需要的列或加条件缩小范围。")
+        payload: dict[str, Any] = {"columns": result.columns, "rows": shown, "row_count": len(rows),
+                                   "truncated": bool(notes)}
+        if notes:
+            payload["note"] = "".join(notes)
+        return dump(payload)
 
     def search_text(self, query: str) -> str:
         """按意思检索文件原文（项目概况、当年绩效目标、段落和表格行），返回最相关的段落及其 source_row_id。
@@ -344,31 +355,35 @@ class Toolbox:
                 hits = self.fallback.search(query, k=SEARCH_K)
             except SQLAlchemyError as exc:
                 raise ToolException(f"检索出错：{getattr(exc, 'orig', exc)}") from exc
-        found = [{"name": h.name, "field": h.field, "fund_id": h.fund_id, "file": h.file_name,
-                  "source_row_id": h.source_row_id, "text": h.text[:SNIPPET_CHARS]} for h in hits]
-        self._found([h.source_row_id for h in hits])
-        return dump({"results": fit(found)})
-
-    def _found(self, ids: list[int]) -> None:
-        if ids:
-            self.evidence.append(ids)
+        found = fit([{"name": h.name, "field": h.field, "fund_id": h.fund_id, "file": h.file_name,
+                      "source_row_id": h.source_row_id, "text": h.text[:SNIPPET_CHARS]} for h in hits])
+        self.succeeded += 1
+        self.shown += [([f["source_row_id"]], [f["name"], f["text"]]) for f in found]
+        return dump({"results": found})
 
     def run(self, call: ToolCall) -> ToolMessage:
-        """Execute one requested tool call; unknown tools are reported back, not raised."""
+        """Execute one requested tool call; unknown tools and unexpected failures are reported back.
+
+        The tools word every failure they foresee; anything else a strange
+        argument sets off (a lone surrogate the driver cannot encode) goes back
+        to the model as well, so the question still ends in an answer.
+        """
         made = self.tools.get(call["name"])
         if made is None:
             return ToolMessage(f"没有名为 {call['name']} 的工具，可用：{'、'.join(self.tools)}。",
                                tool_call_id=call["id"] or "", status="error")
-        return made.invoke(call)
+        try:
+            return made.invoke(call)
+        except Exception as exc:
+            log.warning("工具 %s 执行出错：%r", call["name"], exc)
+            return ToolMessage(f"工具 {call['name']} 执行出错（{type(exc).__name__}），请换一种写法重试。",
+                               tool_call_id=call["id"] or "", status="error")
 
-    def citations(self, session: Session, answer: str) -> list[Citation]:
-        """Evidence rows containing a figure the answer states; else the last call's evidence."""
-        stated = figures(answer)
-        every = cite(session, (i for ids in self.evidence for i in ids))
-        matched = [c for c in every if stated & figures(c.text)]
-        if matched or not self.evidence:
-            return matched
-        return cite(session, self.evidence[-1])
+    def evidence(self, session: Session) -> list[Evidence]:
+        """What the model was shown, each item with the source rows (as citations) it was read from."""
+        rows = {c.source_row_id: c for c in cite(session, (i for ids, _ in self.shown for i in ids))}
+        return [Evidence(tuple(rows[i] for i in ids if i in rows), tuple(values))
+                for ids, values in self.shown]
 
 
 def _bad_arguments(error: Exception) -> str:
@@ -394,10 +409,10 @@ def _unavailable_reason(exc: Exception, settings: LLMSettings) -> str:
 
 
 def _history(turns: list[tuple[str, str]]) -> list[BaseMessage]:
-    """The last few exchanges as chat messages, so "那它的联系人呢？" has its referent."""
+    """The last few exchanges as chat messages, so "那它的联系人呢？" has its referent (each cut to size)."""
     messages: list[BaseMessage] = []
     for question, answer in turns[-HISTORY_TURNS:]:
-        messages += [HumanMessage(question), AIMessage(answer)]
+        messages += [HumanMessage(clean(question)[0]), AIMessage(clean(answer)[0])]
     return messages
 
 
@@ -406,7 +421,8 @@ class LLMEngine:
 
     ``index`` is the vector index for ``search_text`` (``db.vector.VectorIndex``);
     without it, or when it fails, search falls back to SQL ``LIKE``.
-    ``settings`` default to the ``BUDGETQA_LLM_*`` environment variables.
+    ``settings`` default to the ``BUDGETQA_LLM_*`` environment variables, the
+    statement budget to ``BUDGETQA_SQL_*``.
     """
 
     def __init__(self, engine: Engine, index: TextSearch | None = None,
@@ -418,54 +434,121 @@ class LLMEngine:
         self.chat: ChatOpenAI | None = None
         try:
             self.settings = settings or LLMSettings.from_env()
-        except LLMConfigError as exc:
+            self.budget = StatementBudget.from_env()
+        except SettingError as exc:
             self.problem = str(exc)
             return
+        self.admission = Admission(self.settings.concurrency)
         self.chat = ChatOpenAI(
             base_url=self.settings.base_url,
             model=self.settings.model,
             api_key=self.settings.api_key,
             temperature=0,
             timeout=self.settings.timeout,
-            # one retry absorbs a dropped connection without making a user wait several timeouts
-            max_retries=1,
+            # retries are ours (``_invoke``): the client's would retry a timeout past the deadline
+            max_retries=0,
             # compatible servers speak /chat/completions; never switch to OpenAI's Responses API
             use_responses_api=False,
         )
 
     def ask(self, question: str, conversation: Conversation) -> Answer:
-        """Answer one question; the conversation's recent history goes along for follow-ups."""
+        """Answer one question; the conversation's recent history goes along for follow-ups.
+
+        Refused at once, with a Chinese answer, when as many questions as
+        allowed are running, or when this conversation's previous one is.
+        """
         if self.chat is None or self.settings is None:
             return self._fail(question, self.problem)
-        box = Toolbox(self.engine, self.index)
-        model = self.chat.bind_tools(list(box.tools.values()))
+        try:
+            with self.admission.admit(id(conversation)):
+                return self._answer(question, conversation, self.chat, self.settings)
+        except Busy as exc:
+            return self._fail(question, str(exc))
+
+    def _answer(self, question: str, conversation: Conversation, chat: ChatOpenAI,
+                settings: LLMSettings) -> Answer:
+        """The tool loop: send, run the requested tools, add their results; to an answer or the deadline."""
+        deadline = Deadline(settings.question_timeout)
+        asked, note = clean(question)
+        if not asked:
+            return self._fail(question, "请输入问题。")
+        box = Toolbox(self.engine, self.index, SQLGate(self.engine, self.budget), deadline)
+        model = chat.bind_tools(list(box.tools.values()))
         messages: list[BaseMessage] = [SystemMessage(system_prompt()), *_history(conversation.history),
-                                       HumanMessage(question)]
+                                       HumanMessage(asked)]
         for _ in range(MAX_ROUNDS):
+            if deadline.left() < MIN_CALL_SECONDS:
+                return self._too_long(question, deadline, box)
             try:
-                reply = model.invoke(messages)
+                reply = _invoke(model, messages, settings.timeout, deadline)
             except LLM_ERRORS as exc:
-                down = f"大模型服务暂时不可用：{_unavailable_reason(exc, self.settings)}。"
+                if deadline.left() < MIN_CALL_SECONDS:
+                    return self._too_long(question, deadline, box)
+                down = f"大模型服务暂时不可用：{_unavailable_reason(exc, settings)}。"
                 return self._fail(question, f"{down}请稍后再试，{RULES_HINT}。", box)
             messages.append(reply)
             if not reply.tool_calls and not reply.invalid_tool_calls:
-                return self._final(question, reply.text.strip(), box)
+                return self._final(question, asked, reply.text.strip(), box, note)
             messages += [box.run(call) for call in reply.tool_calls]
             messages += [_refuse_invalid(call) for call in reply.invalid_tool_calls]
         stuck = f"大模型连续 {MAX_ROUNDS} 轮调用工具仍未给出答案，请换个问法，{RULES_HINT}。"
         return self._fail(question, stuck, box)
 
-    def _final(self, question: str, text: str, box: Toolbox) -> Answer:
-        """The model's answer with the evidence rows that back its figures as citations."""
+    def _final(self, question: str, asked: str, text: str, box: Toolbox, note: str) -> Answer:
+        """The model's answer, its figures verified against what the tools showed.
+
+        Figures the question itself gives (a bound such as 100万) are the
+        user's, not claims to check.  A figure no evidence holds is marked
+        未核实 in the text and listed in ``unverified``; an answer with figures
+        but no successful tool call says at the top that none was checked.
+        Without figures, the rows behind the words the answer quotes are cited.
+        ``note`` (the question was cut) goes on top, after the figures are read.
+        """
         if not text:
             return self._fail(question, f"大模型返回了空回答，请重试，{RULES_HINT}。", box)
         with Session(self.engine) as session:
-            citations = box.citations(session, text)
-        return Answer(question=question, text=text, citations=citations, sql=box.sql, rows=box.rows,
-                      engine=ENGINE_LLM)
+            evidence = box.evidence(session)
+        given = numbers(asked)
+        stated = [f for f in figures(text) if f.value not in given]
+        checked = verify(stated, evidence)
+        shown = mark(text, checked.unverified)
+        if stated and not box.succeeded:
+            shown = NO_EVIDENCE + shown
+        return Answer(question=question, text=note + shown,
+                      citations=checked.citations if stated else quoted(text, evidence),
+                      sql=box.sql, rows=box.rows, engine=ENGINE_LLM,
+                      unverified=list(dict.fromkeys(f.text for f in checked.unverified)))
+
+    def _too_long(self, question: str, deadline: Deadline, box: Toolbox) -> Answer:
+        seconds = seconds_text(deadline.seconds)
+        text = (f"这个问题的处理时间超过了 {seconds} 秒的上限，已停止。"
+                f"请把问题问得更具体些（如指明专项或部门的名称）后重试，{RULES_HINT}。")
+        return self._fail(question, text, box)
 
     @staticmethod
     def _fail(question: str, text: str, box: Toolbox | None = None) -> Answer:
         """An answer that explains what went wrong, keeping any SQL already run for the record."""
         return Answer(question=question, text=text, sql=box.sql if box else [],
                       rows=box.rows if box else [], engine=ENGINE_LLM, understood=False)
+
+
+def _invoke(model: Runnable[list[BaseMessage], BaseMessage], messages: list[BaseMessage], timeout: float,
+            deadline: Deadline) -> AIMessage:
+    """One model call in the time left; a dropped connection is tried once more if time allows.
+
+    A timeout is not retried: a model that did not answer in time will not
+    answer the same request faster.
+    """
+
+    def call() -> BaseMessage:
+        return model.invoke(messages, timeout=max(min(timeout, deadline.left()), MIN_CALL_SECONDS))
+
+    try:
+        reply = call()
+    except openai.APIConnectionError as exc:
+        if isinstance(exc, openai.APITimeoutError) or deadline.left() < MIN_CALL_SECONDS:
+            raise
+        reply = call()
+    if not isinstance(reply, AIMessage):
+        raise TypeError(f"模型返回了 {type(reply).__name__}")
+    return reply

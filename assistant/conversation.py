@@ -8,7 +8,7 @@ module the two would import each other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from assistant.answer import Answer
 
@@ -20,6 +20,7 @@ class Focus:
     fund_ids: list[int] = field(default_factory=list)
     department_ids: list[int] = field(default_factory=list)
     topic: str = ""
+    query: Any = None  # the last query part answered (assistant.semantic.query.Query)
 
 
 @dataclass

@@ -8,6 +8,7 @@ so no state is shared between sessions.
 
 from __future__ import annotations
 
+import logging
 import os
 from threading import Lock
 from typing import TYPE_CHECKING
@@ -20,6 +21,8 @@ from db.engine import make_engine
 
 if TYPE_CHECKING:
     from db.vector import IndexProgress
+
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -67,9 +70,9 @@ class Assistant:
         index = self.index
         with self._lock:
             if self._rules is None:
-                from assistant.rules import RuleEngine
+                from assistant.semantic.engine import SemanticEngine
 
-                self._rules = RuleEngine(self.engine, index)
+                self._rules = SemanticEngine(self.engine, index)
             return self._rules
 
     def _llm_engine(self):
@@ -81,11 +84,37 @@ class Assistant:
                 self._llm = LLMEngine(self.engine, index)
             return self._llm
 
+    def teach(self, alias: str, target: str, who: str = ""):
+        """Teach a wording (an alias for a name or word already understood); used at once."""
+        from assistant.semantic.teach import teach
+
+        taught = teach(self.engine, alias, target, who or os.environ.get("BUDGETQA_USER", ""),
+                       self._rule_engine().knows)
+        self.refresh()
+        return taught
+
+    def taught(self) -> list:
+        """The words staff taught, newest first."""
+        from assistant.semantic.teach import listed
+
+        return listed(self.engine)
+
+    def forget(self, alias: str) -> bool:
+        """Remove a taught word; False when it was not taught."""
+        from assistant.semantic.teach import forget
+
+        gone = forget(self.engine, alias)
+        self.refresh()
+        return gone
+
     def refresh(self) -> None:
-        """Forget cached vocabulary after documents were added or removed."""
+        """Forget cached vocabulary after documents were added or removed.
+
+        The LLM engine caches nothing from the documents and is kept: its
+        count of running questions must survive an ingest.
+        """
         with self._lock:
             self._rules = None
-            self._llm = None
 
     def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
         """Answer one question; ``conversation`` carries follow-up context between calls."""
@@ -94,6 +123,11 @@ class Assistant:
         if not question:
             return Answer(question=question, text="请输入问题。", understood=False)
         engine = self._llm_engine() if self.mode == "llm" else self._rule_engine()
-        answer = engine.ask(question, conversation)
+        try:
+            answer = engine.ask(question, conversation)
+        except Exception:  # one question's failure must not take the page or a batch down
+            log.exception("回答失败：%s", question[:200])
+            answer = Answer(question=question, understood=False,
+                            text="抱歉，回答这个问题时程序出错了，无法给出答案；错误已记入日志。请换个说法再问。")
         conversation.history.append((question, answer.text))
         return answer

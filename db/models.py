@@ -228,6 +228,8 @@ class Indicator(Base):
     name: Mapped[str] = mapped_column(Text)
     nature: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(Text)
+    # the value as a number when it is one (95 of "≥ 95 %"), so SQL can compare targets
+    value_number: Mapped[Decimal | None] = mapped_column(AMOUNT)
     unit: Mapped[str] = mapped_column(String(64))
     weight: Mapped[Decimal | None] = mapped_column(AMOUNT)
     weight_text: Mapped[str] = mapped_column(String(32))
@@ -307,3 +309,17 @@ class AnomalyRow(Base):
     source_row_id: Mapped[int] = mapped_column(
         _row_fk(), primary_key=True
     )
+
+
+class TaughtWord(Base):
+    """A wording staff taught the assistant: ``alias`` is to be read as ``target`` (a name the store
+    knows or a lexicon word).  Kept in the store so every user of it gets it at once; who and when
+    say where it came from, and it can be listed and removed."""
+
+    __tablename__ = "taught_words"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alias: Mapped[str] = mapped_column(String(128), unique=True)
+    target: Mapped[str] = mapped_column(Text)
+    taught_by: Mapped[str] = mapped_column(String(128))
+    taught_at: Mapped[datetime] = mapped_column(DateTime)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from db.blocks import Row
+from db.writing import parse_amount
 
 # Document kinds
 SPECIAL_FUNDS = "special_funds"  # 重点专项预算绩效 compilation
@@ -66,6 +67,12 @@ class Indicator:
     core_text: str
     row: Row
     realigned: bool = False
+
+    @property
+    def value_number(self) -> Decimal | None:
+        """The target value as a number when the source wrote one (95, 1,000); ``None`` for words
+        such as 及时 or 有所提升.  The text stays as written; this is for comparing in SQL."""
+        return parse_amount(self.value)
 
 
 @dataclass

@@ -189,7 +189,8 @@ class _Writer:
         )])
         self.indicators.extend(
             dict(form_id=form_id, fund_id=fund_id, ordinal=i.ordinal, name=i.name,
-                 nature=i.nature, value=i.value, unit=i.unit, weight=i.weight,
+                 nature=i.nature, value=i.value, value_number=i.value_number, unit=i.unit,
+                 weight=i.weight,
                  weight_text=i.weight_text, is_core=i.is_core, core_text=i.core_text,
                  realigned=i.realigned, source_row_id=self.row_id(i.row))
             for i in form.indicators

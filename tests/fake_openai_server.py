@@ -3,7 +3,9 @@
 Tests of the LLM mode talk to it over a socket exactly as they would to vLLM
 or Ollama, so the whole client stack (langchain-openai → openai → httpx) is
 exercised and nothing of ours is mocked.  It knows nothing about budgetqa: it
-plays back a list of responses and records what it was sent.
+plays back a list of responses and records what it was sent.  Several
+conversations at once are scripted per question, so each gets its own replies
+in its own order whatever the threads' timing.
 """
 
 from __future__ import annotations
@@ -29,14 +31,18 @@ class Canned:
     delay: float = 0.0
 
 
-def reply(content: str | None = None, tool_calls: list[tuple[str, dict[str, Any]]] | None = None,
+def reply(content: str | None = None, tool_calls: list[tuple[str, dict[str, Any] | str]] | None = None,
           delay: float = 0.0) -> Canned:
-    """A chat.completion whose assistant message has ``content`` and/or ``tool_calls`` (name, args)."""
+    """A chat.completion whose assistant message has ``content`` and/or ``tool_calls`` (name, args).
+
+    ``args`` is a dict sent as JSON, or a string sent as the arguments text
+    exactly (for arguments that are not a JSON object).
+    """
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
         message["tool_calls"] = [
             {"id": f"call_{next(_call_ids)}", "type": "function",
-             "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)}}
+             "function": {"name": name, "arguments": _arguments(args)}}
             for name, args in tool_calls
         ]
     body = {
@@ -49,17 +55,23 @@ def reply(content: str | None = None, tool_calls: list[tuple[str, dict[str, Any]
     return Canned(200, json.dumps(body, ensure_ascii=False).encode(), delay)
 
 
+def _arguments(args: dict[str, Any] | str) -> str:
+    return args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+
+
 class ScriptedServer:
     """Serves ``POST /v1/chat/completions`` from a script on 127.0.0.1 (a free port).
 
     Use as a context manager; ``base_url`` is what a client configures and
-    ``requests`` holds each request body (parsed JSON) in arrival order.  When
-    the script runs out the server answers HTTP 500, so a client asking more
-    than the test expected fails loudly.
+    ``requests`` holds each request body (parsed JSON) in arrival order.  The
+    script is one list of responses, or a dict of lists keyed by question (the
+    request's last user message).  When a script runs out the server answers
+    HTTP 500, so a client asking more than the test expected fails loudly.
     """
 
-    def __init__(self, script: list[Canned]) -> None:
-        self.script = list(script)
+    def __init__(self, script: list[Canned] | dict[str, list[Canned]]) -> None:
+        self.scripts = {q: list(s) for q, s in script.items()} if isinstance(script, dict) else None
+        self.script = [] if isinstance(script, dict) else list(script)
         self.requests: list[dict[str, Any]] = []
         self._lock = Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -72,12 +84,22 @@ class ScriptedServer:
         return f"http://{host}:{port}/v1"
 
     def next_response(self, request: dict[str, Any]) -> Canned:
-        """Record the request and take the next scripted response."""
+        """Record the request and take the next scripted response (for its question, when scripted so)."""
         with self._lock:
             self.requests.append(request)
-            if self.script:
-                return self.script.pop(0)
+            script = self.script
+            if self.scripts is not None:
+                question = [m["content"] for m in request["messages"] if m["role"] == "user"][-1]
+                script = self.scripts.get(question, [])
+            if script:
+                return script.pop(0)
         return Canned(500, json.dumps({"error": {"message": "script exhausted"}}).encode())
+
+    def asked(self, question: str) -> int:
+        """How many requests so far carried ``question`` as their last user message."""
+        with self._lock:
+            return sum(1 for r in self.requests
+                       if [m["content"] for m in r["messages"] if m["role"] == "user"][-1:] == [question])
 
     def __enter__(self) -> ScriptedServer:
         self._thread.start()

@@ -145,7 +145,8 @@ def test_a_list_answer_is_a_short_lead_a_numeric_table_and_a_complete_chart(page
     headings = [c.value for c in sheet[2]]
     column = headings.index("目录金额（万元）")
     amounts = [row[column] for row in sheet.iter_rows(min_row=3, values_only=True)]
-    assert len(amounts) == 16 and all(isinstance(a, (int, float)) for a in amounts)
+    assert len(amounts) == 17 and all(isinstance(a, (int, float)) for a in amounts)  # 16 funds and the total
+    assert abs(amounts[-1] - sum(amounts[:-1])) < 0.01
     assert sheet.cell(3, column + 1).number_format == "#,##0.0"
 
 
@@ -205,7 +206,7 @@ def test_the_meeting_record_holds_each_question_and_its_table(page: Page):
     assert f"问题1：{LIST_QUESTION}" in text and "问题2：管理委员会办公室的三公经费是多少？" in text
     rows = [[c.text for c in row.cells] for row in record.tables[0].rows]
     assert "目录金额（万元）" in rows[0] and rows[1][0] == "城市管理设施维护专项" and "6,562.4" in rows[1]
-    assert len(rows) == 17 and len(record.inline_shapes) >= 1  # the list's table and its chart
+    assert len(rows) == 18 and rows[-1][0] == "合计" and len(record.inline_shapes) >= 1  # table, totals, chart
 
 
 def test_check_tab_report_with_downloads(page: Page):
