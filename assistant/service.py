@@ -11,12 +11,16 @@ from __future__ import annotations
 import logging
 import os
 from threading import Lock
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from assistant.answer import Answer
 from assistant.conversation import Conversation
 from db.engine import make_engine
+
+if TYPE_CHECKING:
+    from db.vector import IndexProgress
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +39,11 @@ class Assistant:
 
     @property
     def index(self):
-        """The vector index, opened on first use; ``None`` when Chroma cannot be opened."""
+        """The vector index, opened on first use; ``None`` when Chroma cannot be opened.
+
+        Opening never waits for the dense model: ``sync`` only rewrites the lexical
+        chunks a killed ingest left unfinished, and dense vectors stay pending.
+        """
         with self._lock:
             if self._index is None:
                 try:
@@ -49,9 +57,14 @@ class Assistant:
             return self._index or None
 
     def retrieval_mode(self) -> str:
-        """Which retrieval mode is active, in words for the page."""
+        """Which retrieval mode is active, in words for the page (with the dense share while incomplete)."""
         index = self.index
         return index.mode if index is not None else f"未启用（向量索引无法打开：{self.index_error}）"
+
+    def index_progress(self) -> IndexProgress | None:
+        """How far the dense vectors are (``budgetqa serve`` computes them in the background), or None."""
+        index = self.index
+        return index.progress() if index is not None else None
 
     def _rule_engine(self):
         index = self.index

@@ -2,10 +2,11 @@
 
 Cold is what ``make run`` costs on a fresh machine once installed: ``budgetqa
 serve --samples data/samples`` on an empty BUDGETQA_HOME, so the sample corpus
-is ingested (SQL store, vector index, dense model with an empty embedding cache)
-before Gradio starts.  Warm is the same command again on the filled store.
-Each is measured from starting the process to the first HTTP 200 of the page.
-Prints the report and writes it to bench/page_start_report.md.
+is ingested (SQL store and lexical index, empty embedding cache) before Gradio
+starts; the dense vectors are computed in the background once the page is up.
+Warm is the same command again on the filled store.  Each is measured from
+starting the process to the first HTTP 200 of the page.  Prints the report and
+writes it to bench/page_start_report.md.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def main() -> None:
         "# 页面启动时间\n\n"
         "从启动 `budgetqa serve --samples data/samples` 到页面返回 HTTP 200 的秒数"
         "（`make run` 安装之后的部分）。\n\n"
-        f"- 冷启动（空库：先导入 {len(files)} 个样例文件，含向量索引与语义模型，无嵌入缓存）："
+        f"- 冷启动（空库：先导入 {len(files)} 个样例文件，含字词索引，无嵌入缓存；"
+        "语义向量在页面启动后于后台计算）："
         f"**{cold:.1f} 秒**\n"
         f"- 热启动（库中已有数据，{WARM_RUNS} 次）：**{min(warm):.1f} – {max(warm):.1f} 秒**\n"
     )

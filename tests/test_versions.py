@@ -223,11 +223,11 @@ def test_citations_say_which_version_they_come_from(store, tmp_path):
 
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
-    """The command line's default store in a temporary folder, without the vector index."""
+    """The command line's default store (and index) in a temporary folder."""
     monkeypatch.setenv("BUDGETQA_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("BUDGETQA_USER", "张三")
-    monkeypatch.delenv("BUDGETQA_DB_URL", raising=False)
-    monkeypatch.setattr(cli, "_vector_index", lambda engine: None)
+    for name in ("BUDGETQA_DB_URL", "BUDGETQA_CHROMA_URL"):
+        monkeypatch.delenv(name, raising=False)
     return tmp_path / "home"
 
 
