@@ -8,6 +8,7 @@ exports and ``ask --json`` all read this one type.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +50,7 @@ class Answer:
     question: str
     text: str
     citations: list[Citation] = field(default_factory=list)
-    sql: list[str] = field(default_factory=list)
+    sql: Sequence[str] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     engine: str = ENGINE_RULES
     understood: bool = True
@@ -69,7 +70,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "citations": [c.to_json() for c in self.citations],
-            "sql": self.sql,
+            "sql": list(self.sql),
             "rows": [{k: _plain(v) for k, v in r.items()} for r in self.rows],
             "engine": self.engine,
             "restatement": self.restatement,

@@ -8,6 +8,8 @@ work on the conversation's last query.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -21,9 +23,9 @@ from assistant.semantic.query import Understanding
 from assistant.semantic.respond import respond
 from assistant.semantic.respond.draft import Draft
 from assistant.semantic.restate import restate
+from assistant.semantic.sqlrun import Runner
 from assistant.semantic.tagging import Tagger
 from assistant.semantic.teach import taught_pairs
-from assistant.semantic.sqlrun import Runner
 from db import models as m
 from db.citations import cite
 
@@ -109,7 +111,7 @@ class SemanticEngine:
                 found.append(row)
         return found
 
-    def _finish(self, question: str, draft: Draft, understanding: Understanding, sql: list[str],
+    def _finish(self, question: str, draft: Draft, understanding: Understanding, sql: Sequence[str],
                 citations: list) -> Answer:
         return Answer(
             question=question,

@@ -10,6 +10,7 @@ from one place.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from typing import Any
@@ -200,14 +201,21 @@ class FigureKey:
 
     def words(self) -> tuple[str, ...]:
         """Its own wordings, normalised: subject, code and column parts, or topic and item."""
-        if self.source == "fact":
-            return (normalise(self.topic), normalise(self.item))
-        return (normalise(self.subject), normalise(self.code or ""), *(normalise(p) for p in self.column.split("/")))
+        return _key_words(self)
 
     def table_words(self, tables: dict) -> tuple[str, ...]:
         """What staff call the table it stands in (功能分类, 三公经费表 …)."""
         table = tables.get(self.table_no) if self.source == "line" else None
         return table.words if table else ()
+
+
+@functools.cache
+def _key_words(key: FigureKey) -> tuple[str, ...]:
+    """A key's wordings, normalised once: every question compares them against the whole
+    catalogue of keys, so normalising afresh each time is most of the matching cost."""
+    if key.source == "fact":
+        return (normalise(key.topic), normalise(key.item))
+    return (normalise(key.subject), normalise(key.code or ""), *(normalise(p) for p in key.column.split("/")))
 
 
 @dataclass(frozen=True)

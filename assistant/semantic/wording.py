@@ -9,13 +9,19 @@ from __future__ import annotations
 
 
 def covered(text: str, *labels: str) -> int:
-    """Sum over the greedy common pieces (2+ characters) of ``text`` and the labels of length squared."""
+    """Sum over the greedy common pieces (2+ characters) of ``text`` and the labels of length squared.
+
+    The longest piece starting at a character is found by growing it: a piece's every prefix
+    also occurs wherever the piece does, so the first length that fails ends the search.
+    """
     score, i = 0, 0
     while i < len(text):
-        j = next((j for j in range(len(text), i + 1, -1) if any(text[i:j] in label for label in labels)), i)
-        if j > i:
-            score += (j - i) ** 2
-            i = j
+        j = i + 2
+        while j <= len(text) and any(text[i:j] in label for label in labels):
+            j += 1
+        if j - 1 > i + 1:
+            score += (j - 1 - i) ** 2
+            i = j - 1
         else:
             i += 1
     return score
