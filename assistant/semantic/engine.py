@@ -21,9 +21,9 @@ from assistant.semantic.query import Understanding
 from assistant.semantic.respond import respond
 from assistant.semantic.respond.draft import Draft
 from assistant.semantic.restate import restate
+from assistant.semantic.sqlrun import Runner
 from assistant.semantic.tagging import Tagger
 from assistant.semantic.teach import taught_pairs
-from assistant.semantic.sqlrun import Runner
 from db import models as m
 from db.citations import cite
 
