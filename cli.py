@@ -292,7 +292,8 @@ def _cmd_taught(args: argparse.Namespace) -> int:
     words = Assistant().taught()
     if args.json:
         print(json.dumps([{"alias": t.alias, "target": t.target, "taught_by": t.taught_by,
-                           "taught_at": t.taught_at.isoformat()} for t in words], ensure_ascii=False, indent=2))
+                           "taught_at": t.taught_at.isoformat()} for t in words],
+                         ensure_ascii=False, indent=2))
         return 0
     if not words:
         print("还没有教过任何说法。")

@@ -132,7 +132,8 @@ class Lexicon:
         self.groups = {normalise(name): GroupRule(name, rule, tuple(words.split("|")))
                        for name, rule, words in rows("groups.tsv")}
         self.units = {
-            normalise(word): Unit(word, kind, None if wan == "-" else Decimal(wan), None if counts == "-" else counts)
+            normalise(word): Unit(word, kind, None if wan == "-" else Decimal(wan),
+                                  None if counts == "-" else counts)
             for word, kind, wan, counts in rows("units.tsv")
         }
         self.fillers = {normalise(r[0]) for r in rows("fillers.tsv")}

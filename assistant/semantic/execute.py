@@ -150,7 +150,8 @@ class Executor:
             if parent["kind"] == "fact":
                 result.children += self.runner.rows(parts_of_fact(parent))
                 continue
-            level = query.level or self.runner.rows(child_level(parent, leaves=not parent.get("code")))[0]["level"]
+            level = query.level or self.runner.rows(
+                child_level(parent, leaves=not parent.get("code")))[0]["level"]
             if not level:
                 continue
             change = query.derived is not None and query.derived.kind == "change"

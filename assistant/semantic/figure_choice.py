@@ -38,7 +38,8 @@ def choose(result: Fetched, lexicon: Lexicon, keys: tuple[FigureKey, ...] | None
     out: dict[tuple[int, int], dict[str, Any]] = {}
     rows = [dict(r, kind="line") for r in result.lines] + [dict(r, kind="fact") for r in result.facts
                                                            if r["amount"] is not None]
-    candidates = [r for r in rows if (keys is None or key_of(r) in keys) and not (lines_only and r["kind"] == "fact")]
+    candidates = [r for r in rows
+                  if (keys is None or key_of(r) in keys) and not (lines_only and r["kind"] == "fact")]
 
     def rank(row: dict[str, Any]) -> tuple:
         if row["kind"] == "fact":

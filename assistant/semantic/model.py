@@ -18,8 +18,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from assistant.lexicon import Lexicon, normalise
-from db import models as m
 from assistant.semantic.query import FigureKey
+from db import models as m
 from db.records import DEPT_BUDGET, PROGRAM_DEPT_WHOLE, PROGRAM_KEY, SPECIAL_FUNDS
 
 # the part of a fund name that says what kind of thing it is, not which one
@@ -117,7 +117,8 @@ class SemanticModel:
         self.years: dict[str, set[int]] = defaultdict(set)
         self.budget_departments: dict[int, set[int]] = defaultdict(set)  # department → years disclosed
         for kind, year, dept in session.execute(
-            select(m.Document.kind, m.Document.year, m.Document.department_id).where(m.Document.id.in_(primary))
+            select(m.Document.kind, m.Document.year, m.Document.department_id)
+            .where(m.Document.id.in_(primary))
         ):
             if year is not None:
                 self.years[kind].add(year)
@@ -176,12 +177,14 @@ class SemanticModel:
                     for dname in dept.names:
                         if name.startswith(dname) and len(name) - len(dname) >= 4:
                             extra.add(name[len(dname):])
-            fund.names |= {n for n in extra if len(n) >= 2} | {self.lexicon.core_name(n) for n in extra if len(n) >= 4}
+            fund.names |= ({n for n in extra if len(n) >= 2}
+                           | {self.lexicon.core_name(n) for n in extra if len(n) >= 4})
 
     def _load_indicators(self, session: Session, primary) -> None:
         forms = select(m.FundForm.id).where(m.FundForm.document_id.in_(primary))
         self.indicator_names = {
-            normalise(n) for n in session.scalars(select(m.Indicator.name).where(m.Indicator.form_id.in_(forms)))
+            normalise(n)
+            for n in session.scalars(select(m.Indicator.name).where(m.Indicator.form_id.in_(forms)))
         }
         self.contacts: set[str] = set()
         self.phones: set[str] = set()
@@ -201,7 +204,8 @@ class SemanticModel:
                    m.BudgetLine.column).where(m.BudgetLine.document_id.in_(primary)).distinct()
         ).all()
         facts = session.execute(
-            select(m.StatedFact.topic, m.StatedFact.item).where(m.StatedFact.document_id.in_(primary)).distinct()
+            select(m.StatedFact.topic, m.StatedFact.item)
+            .where(m.StatedFact.document_id.in_(primary)).distinct()
         ).all()
         self.figure_keys = [FigureKey("line", t, c, n, col) for t, c, n, col in lines]
         self.figure_keys += [FigureKey("fact", topic=t, item=i) for t, i in facts]

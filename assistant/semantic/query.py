@@ -28,7 +28,8 @@ AMOUNT, COUNT, WEIGHT, TARGET, FIGURE = "amount", "count", "weight", "target", "
 INDICATOR_COUNT = "indicator_count"  # how many indicators a fund's form lists
 ATTRIBUTES = ("contact", "phone", "overview", "goal", "department", "name", "seq", "form", "indicators")
 MEASURE_NAMES = {
-    AMOUNT: "预算金额", COUNT: "个数", WEIGHT: "权重", TARGET: "指标值", FIGURE: "金额", INDICATOR_COUNT: "绩效指标条数",
+    AMOUNT: "预算金额", COUNT: "个数", WEIGHT: "权重", TARGET: "指标值", FIGURE: "金额",
+    INDICATOR_COUNT: "绩效指标条数",
     "contact": "联系人", "phone": "联系电话", "overview": "项目概况", "goal": "当年绩效目标",
     "department": "主管部门", "name": "名称", "seq": "目录序号", "form": "绩效目标表",
     "indicators": "绩效指标",
@@ -215,7 +216,8 @@ def _key_words(key: FigureKey) -> tuple[str, ...]:
     catalogue of keys, so normalising afresh each time is most of the matching cost."""
     if key.source == "fact":
         return (normalise(key.topic), normalise(key.item))
-    return (normalise(key.subject), normalise(key.code or ""), *(normalise(p) for p in key.column.split("/")))
+    return (normalise(key.subject), normalise(key.code or ""),
+            *(normalise(p) for p in key.column.split("/")))
 
 
 @dataclass(frozen=True)
@@ -230,8 +232,8 @@ class FigureIs:
         return self.display
 
 
-Filter = (InDepartments | InGroup | FundIs | NameHas | ContactIs | BasesDiffer | AmountIs | HasIndicator | Describes
-          | FigureIs)
+Filter = (InDepartments | InGroup | FundIs | NameHas | ContactIs | BasesDiffer | AmountIs | HasIndicator
+          | Describes | FigureIs)
 
 
 @dataclass(frozen=True)
@@ -300,7 +302,8 @@ class Derived:
     def phrase(self) -> str:
         if self.kind == "change":
             return f"与{self.base_year}年相比的增减" if self.base_year else "增减"
-        return {"share": "所占比例", "multiple": "倍数", "difference": "差额", "spread": "相差多少"}[self.kind]
+        return {"share": "所占比例", "multiple": "倍数", "difference": "差额",
+                "spread": "相差多少"}[self.kind]
 
 
 @dataclass(frozen=True)

@@ -297,11 +297,12 @@ class Tagger:
         for token in tokens:
             prev = out[-1] if out else None
             pair = None
-            if prev is not None and prev.not_understood and len(token.text) == 1 and token.senses == (
-                    Sense("filler", token.text),):
-                pair = prev.text + token.text
-            elif prev is not None and token.not_understood and len(prev.text) == 1 and prev.senses == (
-                    Sense("filler", prev.text),):
+            if prev is not None and (
+                (prev.not_understood and len(token.text) == 1
+                 and token.senses == (Sense("filler", token.text),))
+                or (token.not_understood and len(prev.text) == 1
+                    and prev.senses == (Sense("filler", prev.text),))
+            ):
                 pair = prev.text + token.text
             if pair is not None and jieba.dt.FREQ.get(pair):
                 out[-1] = self._loose(pair, 0, len(pair))[0]

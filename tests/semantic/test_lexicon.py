@@ -10,7 +10,6 @@ sample store, whose names the expected tokens use.
 from __future__ import annotations
 
 import re
-
 from collections import Counter
 from decimal import Decimal
 

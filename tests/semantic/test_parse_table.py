@@ -183,7 +183,8 @@ row("S", "按部门汇总专项金额，从高到低排一下",
 row("S", "每个镇的专项多少钱", over="departments", groups={"镇"}, outputs={"amount/sum"})
 row("S", "各单位有几个专项", over="departments", outputs={"count"})
 row("S", "城管的专项多少钱", depts={"城市管理局"}, outputs={"amount/sum"})  # a set's amount is its total
-row("S", "其余各部门的专项一共多少，卫健局除外", over="funds", outputs={"amount/sum"})  # 其余各…: one set, not one row each
+# 其余各…: one set, not one row each
+row("S", "其余各部门的专项一共多少，卫健局除外", over="funds", outputs={"amount/sum"})
 row("S", "卫健委有几个专项", depts={"卫生健康局"})
 row("S", "城管的专项合计", depts={"城市管理局"})
 row("S", "人社局专项一共多少钱", depts={"人力资源和社会保障局"})

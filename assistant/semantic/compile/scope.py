@@ -74,7 +74,8 @@ def funds(query: Query, columns: list | None = None) -> Select:
         .where(m.Fund.document_id.in_(primary_documents(SPECIAL_FUNDS, query.year)),
                m.Fund.program == PROGRAM_KEY)
     )
-    named = [f for f in query.filters if isinstance(f, InDepartments) or (isinstance(f, InGroup) and not f.asked)]
+    named = [f for f in query.filters
+             if isinstance(f, InDepartments) or (isinstance(f, InGroup) and not f.asked)]
     if named:  # departments and groups named together are one set: 交通局和镇街 means either
         stmt = stmt.where(m.Fund.department_id.in_(sorted({d for f in named for d in f.ids})))
     for f in query.filters:

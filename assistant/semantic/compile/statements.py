@@ -20,11 +20,11 @@ from assistant.semantic.compile.scope import compare, funds, indicator_condition
 from assistant.semantic.query import (
     ATTRIBUTES,
     AVG,
-    CONTACTS,
-    INDICATOR_COUNT,
     CNT,
+    CONTACTS,
     DEPARTMENTS,
     FIGURES,
+    INDICATOR_COUNT,
     INDICATORS,
     MEDIAN,
     SUM,
@@ -79,7 +79,6 @@ def _funds(query: Query) -> Compiled:
     if query.order is not None and query.order.position_of:
         ranking_scope = replace(query, filters=tuple(f for f in query.filters if not isinstance(f, FundIs)))
     scope = funds(ranking_scope).subquery("scope")
-    rows = select(scope)
     order = query.order
     if order is not None and order.position_of:
         rank = func.rank().over(order_by=scope.c.amount.desc()).label("position")
@@ -98,7 +97,8 @@ def _funds(query: Query) -> Compiled:
         key = scope.c.indicators
     out.statements["rows"] = ranked_rows(scope, key, order, scope.c.seq)
     out.statements["totals"] = select(
-        func.count().label("count"), func.sum(scope.c.amount).label("sum"), func.avg(scope.c.amount).label("avg"),
+        func.count().label("count"), func.sum(scope.c.amount).label("sum"),
+        func.avg(scope.c.amount).label("avg"),
     ).select_from(scope)
     if any(o.agg == MEDIAN for o in query.outputs):
         out.statements["median"] = median(scope.c.amount)
@@ -150,19 +150,23 @@ def median(column) -> Select:
     # in integers, as both databases divide: rows whose doubled number lies within n..n+2 are the
     # middle one (n odd) or the middle two (n even)
     doubled = numbered.c.rn * 2
-    return select(func.avg(numbered.c.x).label("median")).where(doubled.between(numbered.c.n, numbered.c.n + 2))
+    return (select(func.avg(numbered.c.x).label("median"))
+            .where(doubled.between(numbered.c.n, numbered.c.n + 2)))
 
 
 # ----- departments -------------------------------------------------------------------------
 
 def _departments(query: Query) -> Compiled:
     out = Compiled()
-    scope_query = replace(query, filters=tuple(f for f in query.filters if not isinstance(f, InDepartments))) \
-        if query.order is not None and query.order.position_of else query
+    scope_query = query
+    if query.order is not None and query.order.position_of:
+        scope_query = replace(
+            query, filters=tuple(f for f in query.filters if not isinstance(f, InDepartments)))
     base = funds(scope_query).subquery("scope")
     grouped = select(
         base.c.department_id, base.c.department,
-        func.count().label("count"), func.sum(base.c.amount).label("sum"), func.avg(base.c.amount).label("avg"),
+        func.count().label("count"), func.sum(base.c.amount).label("sum"),
+        func.avg(base.c.amount).label("avg"),
     ).group_by(base.c.department_id, base.c.department)
     for having in query.having:
         column = func.count() if having.measure == CNT else func.sum(base.c.amount)

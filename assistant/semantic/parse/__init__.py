@@ -21,8 +21,8 @@ from assistant.semantic.parse.frames import (
     department_frame,
     exclusion_filters,
     fund_frame,
-    indicators_frame,
     indicator_ranking_frame,
+    indicators_frame,
 )
 from assistant.semantic.parse.meaning import describes
 from assistant.semantic.parse.state import State

@@ -90,7 +90,8 @@ def read_clause(state: State, clause: int) -> ClauseInfo:
             info.nouns.append((noun, token))
         if "whose" in token.cue_values("形式") and info.asked_noun is None:
             # 谁的专项: the owner asked — a department, or a contact when contacts are spoken of
-            contacts = any(t.get("noun") == "contact" for c in (clause, clause - 1) for t in state.clause_tokens(c))
+            contacts = any(t.get("noun") == "contact"
+                           for c in (clause, clause - 1) for t in state.clause_tokens(c))
             info.asked_noun = "contact" if contacts else "department"
         for shape in POINTING:
             if token.cue("形式") == shape:
@@ -177,12 +178,15 @@ def _counted_noun(state: State, tokens: list[tuple[int, Token]]) -> str | None:
              if (t.get("noun") or _counted_by_unit(t)) and not (t.has("dept") or t.has("fund"))]
     if not nouns:
         return None
-    tokens = [(i, t) for i, t in tokens if not (t.used and t.cue("汇总"))]  # 个数 of a condition counts nothing
-    ranking = [i for i, t in tokens if t.cue("序数") or t.cue("方向") or t.cue("极值") or t.cue("汇总") == "count"]
+    # 个数 of a condition counts nothing
+    tokens = [(i, t) for i, t in tokens if not (t.used and t.cue("汇总"))]
+    ranking = [i for i, t in tokens
+               if t.cue("序数") or t.cue("方向") or t.cue("极值") or t.cue("汇总") == "count"]
     head = _head_after(state, ranking[-1]) if ranking else None
     if head in DEPARTMENT_NOUNS:
         return head  # 专项个数最多的部门 / 专项最少的三个部门: the noun the ranking words modify
-    counts = [i for i, t in tokens if t.cue("汇总") == "count" or t.cue("极值") or t.cue("名次") or t.cue("排序")]
+    counts = [i for i, t in tokens
+              if t.cue("汇总") == "count" or t.cue("极值") or t.cue("名次") or t.cue("排序")]
     if not counts:
         return None
     departments = [n for _, n in nouns if n in DEPARTMENT_NOUNS]
@@ -207,7 +211,8 @@ def _head_after(state: State, index: int) -> str | None:
         if noun is not None and not (token.has("dept") or token.has("fund")):
             return noun
         number = token.get("number")
-        between = (token.has("filler") or (number is not None and (number.unit is None or number.unit.kind == "count"))
+        between = (token.has("filler")
+                   or (number is not None and (number.unit is None or number.unit.kind == "count"))
                    or any(token.cue(role) for role in ("序数", "方向", "极值", "比较后")))
         if not between:
             return None

@@ -157,7 +157,8 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
     _asking_words(info)
     if not out and done:
         out = [_again(done, info, years)]
-    if out and (info.asked_noun == "department" and (info.extreme or state.ordinal or info.sort or info.each)
+    if out and ((info.asked_noun == "department"
+                 and (info.extreme or state.ordinal or info.sort or info.each))
                 or info.per_department):
         order = _ranking(state, info) or Order(desc=info.sort != "asc")
         return [replace(q, order=order, group_by_department=True, shape=LIST) for q in out]
@@ -169,7 +170,8 @@ def _clause_parts(state: State, info: ClauseInfo, base: Query, depts: tuple[int,
         wholes = [p for p in pieces if p.narrows] or _background_pieces(state, info)[-1:]
         whole_keys = _match(state, wholes[0], "", terms) if wholes else []
         if whole_keys:
-            whole = replace(out[0], filters=(*filters_base, FigureIs(tuple(whole_keys), wholes[0].text(terms))))
+            whole = replace(out[0],
+                            filters=(*filters_base, FigureIs(tuple(whole_keys), wholes[0].text(terms))))
             out = [replace(q, derived=Derived("share", other=whole)) for q in out]
     if SUM in info.aggs and len(out) > 1:
         out.append(_sum_of(out))
@@ -278,7 +280,8 @@ def _pieces(state: State, info: ClauseInfo) -> list[Piece]:
             pieces.append(Piece())
         elif _names_figure(token):
             pieces[-1].tokens.append(token)
-    pieces = [p for p in pieces if any(not t.has("filler") or t.has("figure") or t.has("unknown") for t in p.tokens)]
+    pieces = [p for p in pieces
+              if any(not t.has("filler") or t.has("figure") or t.has("unknown") for t in p.tokens)]
     if len(pieces) == 1:  # 由哪些项目构成: an object noun alone names no figure (项目 of 基本、项目 does)
         pieces[0].tokens = [t for t in pieces[0].tokens if not (t.has("noun") and not t.has("figure"))]
         pieces = [p for p in pieces if p.tokens]
@@ -326,7 +329,8 @@ def _background_pieces(state: State, info: ClauseInfo) -> list[Piece]:
     pieces = []
     for clause in state.clauses():
         if clause < info.clause and not state.asked(clause):
-            piece = Piece([t for t in state.clause_tokens(clause) if _names_figure(t) and not t.has("filler")])
+            piece = Piece([t for t in state.clause_tokens(clause)
+                           if _names_figure(t) and not t.has("filler")])
             if piece.tokens:
                 pieces.append(piece)
     return pieces
@@ -377,7 +381,7 @@ def _best_keys(state: State, text: str, narrowing: str, lines_only: bool = False
     tables, named = state.model.lexicon.tables, state.table_named
     scored = []
     for key in state.model.figure_keys:
-        if (lines_only or named) and key.source != "line" or named and key.table_no != named:
+        if ((lines_only or named) and key.source != "line") or (named and key.table_no != named):
             continue  # a table named by number holds the answer, or nothing does
         own, table = key.words(), key.table_words(tables)
         # the key's own labels count double; naming its table is as good as that, not more: so a

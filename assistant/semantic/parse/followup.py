@@ -58,10 +58,12 @@ def finish(query: Query, focus: Query, info: ClauseInfo) -> Query:
     """What the follow-up did not ask for itself comes from the last query: its outputs and order;
     占比呢 asks the share of the last figure in everything of its kind."""
     if "share" in info.derived and query.derived is None:
-        whole = replace(query, filters=tuple(f for f in query.filters if not isinstance(f, NAMED + (FigureIs,))),
+        whole = replace(query,
+                        filters=tuple(f for f in query.filters if not isinstance(f, (*NAMED, FigureIs))),
                         outputs=(Output(AMOUNT, SUM),), order=None)
         info.use(*info.derived.values(), *info.shapes.values())
-        return replace(query, outputs=(Output(AMOUNT, SUM),), order=None, derived=Derived("share", other=whole))
+        return replace(query, outputs=(Output(AMOUNT, SUM),), order=None,
+                       derived=Derived("share", other=whole))
     asked = info.aggs or info.measures or info.extreme or info.position or info.derived
     if asked:
         if info.extreme is not None and query.order is None and focus.order is not None:

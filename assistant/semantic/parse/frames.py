@@ -16,12 +16,12 @@ from assistant.semantic.parse.state import State
 from assistant.semantic.query import (
     AMOUNT,
     AVG,
-    CONTACTS,
-    INDICATOR_COUNT,
     CNT,
+    CONTACTS,
     COUNT,
     DEPARTMENTS,
     FUNDS,
+    INDICATOR_COUNT,
     INDICATORS,
     LIST,
     MAX,
@@ -115,7 +115,8 @@ def indicators_frame(state: State, info: ClauseInfo, base: Query) -> Query | Non
     wants = [m for m in (TARGET, WEIGHT) if m in info.measures]
     single = len(named_funds(info)) == 1 or _refers_back(info, base)
     unit = _unit_asked(state, info)
-    if not (said or wants or unit or (single and (info.core or info.indicator or "indicators" in info.measures))):
+    if not (said or wants or unit
+            or (single and (info.core or info.indicator or "indicators" in info.measures))):
         return None
     indicator = info.indicator or HasIndicator()
     if info.core:
@@ -130,8 +131,10 @@ def indicators_frame(state: State, info: ClauseInfo, base: Query) -> Query | Non
     counts = CNT in info.aggs
     if counts:
         info.use(*info.aggs.values())
-    outputs = (Output(COUNT, CNT),) if counts else (tuple(Output(m) for m in wants) or (Output("indicators"),))
-    if "yesno" in info.shapes and indicator.core and base.over == INDICATORS:  # 是不是核心指标: of the one before
+    outputs = ((Output(COUNT, CNT),) if counts
+               else (tuple(Output(m) for m in wants) or (Output("indicators"),)))
+    # 是不是核心指标: of the one before
+    if "yesno" in info.shapes and indicator.core and base.over == INDICATORS:
         indicator = replace(indicator, core=None)
         outputs = (Output("core"),)
     shape = NUMBER if counts or wants else LIST
@@ -272,7 +275,8 @@ def _order(state: State, info: ClauseInfo, position: bool) -> Order | None:
     if info.extreme is not None:
         way, token = info.extreme
         info.use(token)
-        limit = state.ordinal[2] if state.ordinal is not None and not state.ordinal[1] else count_near(state, token)
+        limit = (state.ordinal[2] if state.ordinal is not None and not state.ordinal[1]
+                 else count_near(state, token))
         return Order(desc=way == MAX, limit=limit)  # 哪三个…最多 / 最少的三个: the first three
     if state.ordinal is not None:
         desc, offset, limit = state.ordinal
@@ -289,7 +293,8 @@ def count_near(state: State, token) -> int:
     index = state.tokens.index(token)
     for _, near in [*state.neighbours(index, 1, 2), *state.neighbours(index, -1, 1)]:
         number = near.get("number")
-        if number is not None and (number.unit is None or number.unit.kind == "count") and 1 < number.value < 100:
+        if (number is not None and (number.unit is None or number.unit.kind == "count")
+                and 1 < number.value < 100):
             near.used = True
             return int(number.value)
     return 1

@@ -51,7 +51,8 @@ def _read_clause(state: State, clause: int) -> HasIndicator | None:
     if exact:
         words = []  # 把“减少经济损失”这一指标定在什么水平: the name says which; other words do not narrow
     value, weight = _bounds(state, clause)
-    core = next((True for t in state.clause_tokens(clause) if t.cue("核心") and not t.used and _mark(t)), None)
+    core = next((True for t in state.clause_tokens(clause)
+                 if t.cue("核心") and not t.used and _mark(t)), None)
     if words or exact or value or weight or core:
         return HasIndicator(words=tuple(dict.fromkeys(words)), core=core, value=value, weight=weight,
                             exact=exact)

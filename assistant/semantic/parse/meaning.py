@@ -20,7 +20,8 @@ def describes(state: State, info: ClauseInfo, query: Query | None) -> Query | No
     """The query with a search by meaning, when the clause asks which fund and nothing more."""
     if query is None or query.over != FUNDS:
         return query
-    asks_fund = info.asked_noun == "fund" or ("which" in info.shapes and any(n == "fund" for n, _ in info.nouns))
+    asks_fund = (info.asked_noun == "fund"
+                 or ("which" in info.shapes and any(n == "fund" for n, _ in info.nouns)))
     computes = info.aggs or info.extreme or info.position or info.derived or query.order is not None
     named = any(isinstance(f, FundIs) for f in query.filters)
     if not asks_fund or computes or named:
@@ -33,5 +34,5 @@ def describes(state: State, info: ClauseInfo, query: Query | None) -> Query | No
     for token in span:
         token.used = True
     text = "".join(t.text for t in span)
-    return replace(query, filters=query.filters + (Describes(text),), shape=WHICH,
+    return replace(query, filters=(*query.filters, Describes(text)), shape=WHICH,
                    outputs=(Output(AMOUNT),), order=None)

@@ -306,7 +306,8 @@ def _count_bounds(state: State) -> None:
         if number is None or token.used or (number.unit is not None and number.unit.kind != "count"):
             continue
         after_token = state.next_content(i, 1)
-        if number.unit is None and not (after_token and (after_token[1].get("noun") or after_token[1].has("group"))):
+        if number.unit is None and not (
+                after_token and (after_token[1].get("noun") or after_token[1].has("group"))):
             continue  # a bare number that does not count anything is left to other readings
         before = state.next_content(i, -1)
         after = state.next_content(i, 1)

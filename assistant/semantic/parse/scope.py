@@ -120,7 +120,8 @@ def _exclusions(state: State) -> None:
             taken = _taken_by(state, i, 1)
         if not taken and "after" in ways:
             taken = _taken_by(state, i, -1)
-        if not taken and "after" in ways and any(m.clause == token.clause and m.index < i for m in state.excluded):
+        if not taken and "after" in ways and any(m.clause == token.clause and m.index < i
+                                                 for m in state.excluded):
             token.used = True  # 除了…以外: the closing half of an exclusion already made
             continue
         if not taken:

@@ -55,8 +55,8 @@ class State:
     fund_bounds: list[tuple[int, Bound]] = field(default_factory=list)  # (clause, bound)
     having: list[tuple[int, Having]] = field(default_factory=list)
     indicators: dict[int, HasIndicator] = field(default_factory=dict)  # per clause
-    differ: set[int] = field(default_factory=set)
-    table_named: int | None = None  # 表六 / 第6张表  # clauses asking where the catalog and the forms disagree
+    differ: set[int] = field(default_factory=set)  # clauses asking where the catalog and the forms disagree
+    table_named: int | None = None  # 表六 / 第6张表
     seq: int | None = None
     refusal: str = ""
 

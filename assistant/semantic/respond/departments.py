@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.answer import Column
-from assistant.semantic.respond.format import amount
 from assistant.semantic.execute import PartResult
 from assistant.semantic.query import AVG, BASIS_NAMES, CNT, COUNT, Query
 from assistant.semantic.respond.draft import Draft
+from assistant.semantic.respond.format import amount
 
 COLUMNS = [Column("department_short", "部门"), Column("count", "专项个数", "个", True),
            Column("sum", "专项合计", "万元", True), Column("avg", "平均每项", "万元", True)]
@@ -46,13 +46,15 @@ def departments(result: PartResult, draft: Draft, scope: str) -> None:
     if any(o.agg == CNT for o in query.outputs):
         names = "、".join(r["department_short"] for r in rows)
         which = "、".join(h.phrase() for h in query.having) + "的单位" if query.having else "有重点专项的单位"
-        draft.say(f"{scope}中，{which}共{result.totals.get('count', len(rows))}个（按{basis}口径）：{names}。")
+        draft.say(f"{scope}中，{which}共{result.totals.get('count', len(rows))}个"
+                  f"（按{basis}口径）：{names}。")
     elif not rows:
         draft.say(f"{scope}没有符合条件的单位。")
     elif query.order is not None and query.order.limit == 1:
         key = "count" if measure == "count" else measure
         tied = [r for r in rows if r[key] == rows[0][key]]  # SQL keeps every row tied at the top
-        place = f"第{query.order.offset + 1}位" if query.order.offset else ("最多" if query.order.desc else "最少")
+        place = (f"第{query.order.offset + 1}位" if query.order.offset
+                 else ("最多" if query.order.desc else "最少"))
         names = "、".join(r["department_short"] for r in tied)
         draft.say(f"{scope}{_word(measure)}{place}的是{names}{'（并列）' if len(tied) > 1 else ''}："
                   f"{_figure(rows[0], measure)}（按{basis}口径）。")
@@ -63,7 +65,8 @@ def departments(result: PartResult, draft: Draft, scope: str) -> None:
     _cite_members(result, draft, {r["department_id"] for r in rows})
     shown = result.ranking or rows  # the whole ranking goes to the table and the chart
     draft.table(shown, COLUMNS)
-    draft.chart_items([(r["department_short"], r["count"] if measure == "count" else r[measure]) for r in shown],
+    draft.chart_items([(r["department_short"], r["count"] if measure == "count" else r[measure])
+                       for r in shown],
                       f"{_word(measure)}（{'个' if measure == 'count' else '万元'}）")
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from assistant.semantic.respond.format import amount
 from assistant.semantic.execute import PartResult
 from assistant.semantic.respond.draft import Draft
+from assistant.semantic.respond.format import amount
 from assistant.semantic.respond.funds import precision
 from assistant.semantic.restate import scope_phrase
 

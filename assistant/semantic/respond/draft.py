@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.answer import Column
-from assistant.semantic.query import BASIS_NAMES, FORM, Query
+from assistant.semantic.query import FORM, Query
 
 FUND_COLUMNS = [
     Column("name", "专项名称"),
@@ -81,7 +81,8 @@ class Draft:
 
     def chart_funds(self, rows: list[dict[str, Any]], query: Query) -> None:
         key = "form_amount" if query.basis == FORM else "catalog_amount"
-        self.chart_items([(r["name"], r.get(key) if r.get(key) is not None else r.get("amount")) for r in rows],
+        self.chart_items([(r["name"], r.get(key) if r.get(key) is not None else r.get("amount"))
+                          for r in rows],
                          "专项预算（万元）")
 
     def chart_items(self, items: list[tuple[str, Any]], title: str) -> None:

@@ -11,17 +11,16 @@ derived, with the sentence it comes from cited.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 from assistant.answer import Column
-from assistant.semantic.respond.format import amount, computed, percent, places
 from assistant.semantic.execute import PartResult
 from assistant.semantic.figure_choice import choose
 from assistant.semantic.model import SemanticModel
 from assistant.semantic.query import SUM, FigureIs
 from assistant.semantic.respond.draft import Draft
+from assistant.semantic.respond.format import amount, computed, percent, places
 
 COLUMNS = [Column("department_short", "部门"), Column("year", "年度"), Column("label", "数字"),
            Column("amount", "金额", "万元", True), Column("where", "出处")]
@@ -92,7 +91,8 @@ def _others(result: PartResult, chosen: dict[str, Any], model: SemanticModel) ->
     return "；另：" + "；".join(dict.fromkeys(seen)) if seen else ""
 
 
-def _change(result: PartResult, draft: Draft, chosen: dict, dept: int, year: int, model: SemanticModel) -> None:
+def _change(result: PartResult, draft: Draft, chosen: dict, dept: int, year: int,
+            model: SemanticModel) -> None:
     """比上年 / 比2023年: stated in the narrative, or the difference of the two years' figures."""
     base = result.query.derived.base_year or year - 1
     earlier = chosen.get((dept, base))
@@ -131,7 +131,8 @@ def _change_between_years(result: PartResult, draft: Draft, chosen: dict, model:
         if a and b:
             gap = Decimal(b["amount"]) - Decimal(a["amount"])
             way = "增加" if gap >= 0 else "减少"
-            draft.say(f"{years[1]}年比{years[0]}年{way}{computed(abs(gap), [a['amount_text'], b['amount_text']])}万元。")
+            gap_text = computed(abs(gap), [a['amount_text'], b['amount_text']])
+            draft.say(f"{years[1]}年比{years[0]}年{way}{gap_text}万元。")
     del model
 
 
@@ -141,20 +142,22 @@ def _departments_ranked(result: PartResult, draft: Draft, model: SemanticModel, 
     rows = result.ranked
     if order.limit:
         edge = rows[min(order.offset + order.limit, len(rows)) - 1]["amount"]
-        rows = rows[order.offset:] if order.offset else [r for r in rows if
-                                                         (r["amount"] >= edge if order.desc else r["amount"] <= edge)]
+        rows = rows[order.offset:] if order.offset else [
+            r for r in rows if (r["amount"] >= edge if order.desc else r["amount"] <= edge)]
     way = "从高到低" if order.desc else "从低到高"
     year = result.query.year
     if order.limit == 1 and not order.offset:
-        top = "、".join(f"{model.department_label(r['department_id'])}（{r['amount_text']}万元）" for r in rows)
-        draft.say(f"{year}年{shown}{'最高' if order.desc else '最低'}的是{top}（在{len(result.ranked)}个有部门预算公开的单位中）。")
+        top = "、".join(f"{model.department_label(r['department_id'])}（{r['amount_text']}万元）"
+                       for r in rows)
+        draft.say(f"{year}年{shown}{'最高' if order.desc else '最低'}的是{top}"
+                  f"（在{len(result.ranked)}个有部门预算公开的单位中）。")
     else:
         items = "；".join(f"{i}. {model.department_label(r['department_id'])} {r['amount_text']}万元"
                           for i, r in enumerate(rows, order.offset + 1))
         draft.say(f"{year}年各单位{shown}{way}：{items}。")
     draft.cite(*(r["source_row_id"] for r in rows))
-    draft.table([{"department_short": model.department_label(r["department_id"]), "year": year, "label": shown,
-                  "amount": r["amount"], "where": ""} for r in rows], COLUMNS)
+    draft.table([{"department_short": model.department_label(r["department_id"]), "year": year,
+                  "label": shown, "amount": r["amount"], "where": ""} for r in rows], COLUMNS)
     draft.chart_items([(model.department_label(r["department_id"]), r["amount"]) for r in rows],
                       f"{shown}（万元）")
 
@@ -167,7 +170,8 @@ def _implied_years(result: PartResult, draft: Draft, chosen: dict, shown: str, m
         if base not in asked or (dept, base) in chosen or fact["amount"] is None or not fact["change"]:
             continue
         gap = Decimal(fact["change_amount"] or 0)
-        earlier = {"增加": fact["amount"] - gap, "减少": fact["amount"] + gap}.get(fact["change"], fact["amount"])
+        earlier = {"增加": fact["amount"] - gap,
+                   "减少": fact["amount"] + gap}.get(fact["change"], fact["amount"])
         text = computed(Decimal(earlier), [fact["amount_text"], fact["change_text"] or "0"])
         change = fact["change"] if fact["change"] == "持平" else f"{fact['change']}{fact['change_text']}万元"
         draft.say(f"{model.department_label(dept)}{base}年{shown}：{text}万元（原文没有直接列出，"
@@ -182,7 +186,8 @@ def _share(result: PartResult, draft: Draft, row: dict, dept: int, year: int, mo
         draft.say("没有找到作为分母的合计数，无法计算比例。")
         return
     digits = result.query.decimals if result.query.decimals is not None else 2
-    draft.say(f"占{label(whole)} {whole['amount_text']}万元的{percent(row['amount'], whole['amount'], digits)}"
+    draft.say(f"占{label(whole)} {whole['amount_text']}万元的"
+              f"{percent(row['amount'], whole['amount'], digits)}"
               f"（{row['amount_text']} ÷ {whole['amount_text']}）。")
     draft.cite(whole["source_row_id"])
 
@@ -225,7 +230,8 @@ def _below(result: PartResult, draft: Draft, model: SemanticModel, shown: str) -
         order = result.query.order
         if order is not None and result.query.derived is not None and result.query.derived.kind == "change":
             way = "增加最多" if order.desc else "增加最少（减少最多）"
-            items = "；".join(f"{k['subject']}（{k['code']}）{_signed(k['change'])}万元（{k['before']}→{k['amount_text']}）"
+            items = "；".join(f"{k['subject']}（{k['code']}）{_signed(k['change'])}万元"
+                              f"（{k['before']}→{k['amount_text']}）"
                               for k in kids)
             draft.say(f"{head}下各科目与上年相比{way}的是：{items}。")
         elif order is not None:
@@ -235,8 +241,8 @@ def _below(result: PartResult, draft: Draft, model: SemanticModel, shown: str) -
         else:
             items = "；".join(_part(k) for k in kids)
             draft.say(f"{head}，其中：{items}。")
-        draft.table([{**k, "department_short": model.department_label(dept), "label": label(k), "where": where(k)}
-                     for k in kids], COLUMNS)
+        draft.table([{**k, "department_short": model.department_label(dept), "label": label(k),
+                      "where": where(k)} for k in kids], COLUMNS)
     del shown
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from assistant.semantic.respond.format import amount, computed, places
 from assistant.semantic.execute import PartResult
 from assistant.semantic.query import AVG, BASIS_NAMES, CATALOG, CNT, FORM, INDICATOR_COUNT, MEDIAN, SUM, Query
 from assistant.semantic.respond.draft import Draft, fund_label
+from assistant.semantic.respond.format import amount, computed, places
 
 LIST_IN_TEXT = 30  # a list longer than this names its first items in the text; the table has all
 
@@ -73,8 +73,9 @@ def aggregates(result: PartResult, draft: Draft, scope: str) -> None:
     draft.say(f"{scope}（按{basis}口径）" + "，".join(said) + "。")
     _other_basis(result, draft)
     if result.rows and len(result.rows) <= LIST_IN_TEXT:
-        draft.say("包括：" + "、".join(f"{r['name']}（{r.get('department_short', '')}，{basis_text(r, query.basis)}）"
-                                    for r in result.rows) + "。")
+        draft.say("包括：" + "、".join(
+            f"{r['name']}（{r.get('department_short', '')}，{basis_text(r, query.basis)}）"
+            for r in result.rows) + "。")
     draft.cite_funds(result.rows, query.basis)
     draft.table_funds(result.rows, query)
 
@@ -101,7 +102,7 @@ def _other_basis(result: PartResult, draft: Draft) -> None:
     outputs = result.query.outputs
     if other.get("count") != result.totals.get("count"):
         parts.append(f"{other['count']}个")
-    amounts = any(o.agg in (SUM, AVG, MEDIAN) or o.agg is None and o.measure != "count" for o in outputs)
+    amounts = any(o.agg in (SUM, AVG, MEDIAN) or (o.agg is None and o.measure != "count") for o in outputs)
     if amounts and other.get("sum") is not None and result.totals.get("sum") is not None and \
             abs(Decimal(other["sum"]) - Decimal(result.totals["sum"])) > Decimal("0.005"):
         parts.append(f"合计{amount(other['sum'], 2)}万元")
@@ -135,7 +136,8 @@ def ranking(result: PartResult, draft: Draft, scope: str) -> None:
     else:
         items = "；".join(f"{i}. {fund_label(r)} {basis_text(r, query.basis)}万元"
                          for i, r in enumerate(rows, order.offset + 1))
-        draft.say(f"{scope}按{BASIS_NAMES[query.basis]}金额{'从大到小' if order.desc else '从小到大'}：{items}。")
+        direction = "从大到小" if order.desc else "从小到大"
+        draft.say(f"{scope}按{BASIS_NAMES[query.basis]}金额{direction}：{items}。")
     draft.cite_funds(rows, query.basis)
     draft.table_funds(rows, query)
     draft.chart_funds(rows, query)
@@ -161,7 +163,8 @@ def listing(result: PartResult, draft: Draft, scope: str) -> None:
 def position(result: PartResult, draft: Draft, scope: str) -> None:
     """Where named funds stand in the ranking of the whole scope."""
     for row in result.ranked:
-        draft.say(f"{fund_label(row)}按{BASIS_NAMES[result.query.basis]}金额 {basis_text(row, result.query.basis)}"
+        draft.say(f"{fund_label(row)}按{BASIS_NAMES[result.query.basis]}金额 "
+                  f"{basis_text(row, result.query.basis)}"
                   f"万元，在{scope}{row['out_of']}个专项中排第{row['position']}位。")
         draft.cite(row["catalog_row_id"], row["form_row_id"])
     if not result.ranked:
