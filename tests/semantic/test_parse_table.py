@@ -59,6 +59,10 @@ def nth(n: int, desc: bool = True) -> dict:
     return {"desc": desc, "limit": 1, "offset": n - 1, "position_of": False}
 
 
+# the sample compilation's towns each have a fund of this kind, named with or without the town
+TOWN_FUNDS = {"城乡环境管理专项", *(f"{t}城乡环境管理专项"
+                                  for t in ("万东镇", "南桐镇", "关坝镇", "青年镇", "丛林镇", "石林镇", "金桥镇"))}
+
 ROWS: list[Any] = []
 
 
@@ -185,6 +189,10 @@ row("S", "各单位有几个专项", over="departments", outputs={"count"})
 row("S", "城管的专项多少钱", depts={"城市管理局"}, outputs={"amount/sum"})  # a set's amount is its total
 # 其余各…: one set, not one row each
 row("S", "其余各部门的专项一共多少，卫健局除外", over="funds", outputs={"amount/sum"})
+row("S", "各镇都安排了城乡环境管理专项，比较一下各镇这块的预算，哪个镇最多", over="departments",
+    groups={"镇"},
+    second={"over": "departments", "groups": {"镇"}, "outputs": {"amount/sum"}, "funds": TOWN_FUNDS})
+# the group named again keeps its narrowing and its measure
 row("S", "卫健委有几个专项", depts={"卫生健康局"})
 row("S", "城管的专项合计", depts={"城市管理局"})
 row("S", "人社局专项一共多少钱", depts={"人力资源和社会保障局"})

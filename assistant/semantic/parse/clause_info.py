@@ -244,7 +244,11 @@ def settle_scope(state: State, info: ClauseInfo, previous: ClauseInfo | None) ->
             if token.cue("排序") is not None and info.sort is None:
                 info.sort = token.cue("排序")
                 token.used = True
-    info.mentions = own[0] + extra[0]
+    kept = _topic_kept(own[0], previous)
+    # a name said in a background clause and again here is one filter, not two
+    info.mentions = list({(m.kind, m.ids): m for m in own[0] + extra[0] + kept}.values())
+    if kept and previous is not None and not info.measures:
+        info.measures = dict(previous.measures)  # …的预算，哪个镇最多: compared by the same measure
     if info.position is not None and not any(m.kind in ("dept", "fund") for m in own[0]):
         # …合计多少，在镇街里排老几: the department ranked is the one named before
         info.mentions += [m for m in state.mentions if m.kind in ("dept", "fund") and m.clause < info.clause]
@@ -254,6 +258,17 @@ def settle_scope(state: State, info: ClauseInfo, previous: ClauseInfo | None) ->
     info.bounds = own[1] + extra[1]
     info.having = own[2] + extra[2]
     info.indicator = own[3] or extra[3]
+
+
+def _topic_kept(own: list[Mention], previous: ClauseInfo | None) -> list[Mention]:
+    """A clause that only names again the group the previous clause narrowed (…各镇的某专项，哪个镇
+    最多) keeps that narrowing: the group is the topic carried on, not a new, wider set."""
+    if previous is None or not own or any(m.kind != "group" for m in own):
+        return []
+    groups = {m.text for m in previous.mentions if m.kind == "group"}
+    if not {m.text for m in own} <= groups:
+        return []
+    return [m for m in previous.mentions if m.kind not in ("group", "differ")]
 
 
 def _scope_of(state: State, clauses: list[int]) -> tuple[list, list, list, HasIndicator | None]:
