@@ -60,8 +60,8 @@ def nth(n: int, desc: bool = True) -> dict:
 
 
 # the sample compilation's towns each have a fund of this kind, named with or without the town
-TOWN_FUNDS = {"城乡环境管理专项", *(f"{t}城乡环境管理专项"
-                                  for t in ("万东镇", "南桐镇", "关坝镇", "青年镇", "丛林镇", "石林镇", "金桥镇"))}
+TOWNS = ("万东镇", "南桐镇", "关坝镇", "青年镇", "丛林镇", "石林镇", "金桥镇")
+TOWN_FUNDS = {"城乡环境管理专项", *(f"{t}城乡环境管理专项" for t in TOWNS)}
 
 ROWS: list[Any] = []
 
