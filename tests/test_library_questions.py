@@ -328,19 +328,14 @@ def test_a_final_accounts_question_is_declined(shelf, ask, template):
 
 # ----- 去年 / 上年 in a follow-up ----------------------------------------------------------------------
 
-FUND_FOLLOW_UP = ("a follow-up naming only a year (那去年呢, 那2023年呢) after a key special funds "
-                  "question is not understood (无法理解这个问题); after a 部门预算 question it is answered")
-
 
 @pytest.mark.parametrize(("first", "then", "year", "measure"), [
     ("{dept}{year}年的三公经费是多少", "那去年呢", YEARS[1], "三公经费"),
     ("{dept}{year}年的机关运行经费是多少", "上年呢", YEARS[2], "机关运行经费"),
     ("{dept}{year}年的基本支出是多少", "那上年呢", YEARS[1], "基本支出"),
     ("{year}年哪个部门的三公经费最多", "那去年呢", YEARS[1], "三公经费"),
-    pytest.param("{funder}{year}年的专项合计多少", "那去年呢", YEARS[2], "专项",
-                 marks=pytest.mark.xfail(strict=True, reason=FUND_FOLLOW_UP)),
-    pytest.param("{year}年哪个部门的专项合计最多", "那去年呢", YEARS[1], "专项",
-                 marks=pytest.mark.xfail(strict=True, reason=FUND_FOLLOW_UP)),
+    ("{funder}{year}年的专项合计多少", "那去年呢", YEARS[2], "专项"),
+    ("{year}年哪个部门的专项合计最多", "那去年呢", YEARS[1], "专项"),
 ], ids=["sangong", "running", "basic", "sangong-ranking", "funds", "funds-ranking"])
 def test_last_year_in_a_follow_up_is_the_year_before_the_one_in_focus(shelf, ask, first, then, year, measure):
     """去年 means the year before the year the conversation is about, not the year before the latest."""

@@ -107,10 +107,11 @@ def _fund_parts(state: State, base: Query, focus: Query | None, result: Understa
             continue
         info = read_clause(state, clause)
         settle_scope(state, info, previous)
-        if not info.asks_anything():
+        # a follow-up asks again whatever the last question asked (那去年呢 says only a year)
+        follows = focus is not None and not parts and followup.is_follow_up(state)
+        if not (info.asks_anything() or follows):
             continue
         part_base = _follow(replace(base, filters=clause_filters(state, info)), parts, info, focus)
-        follows = focus is not None and not parts and followup.is_follow_up(state)
         if follows:
             part_base = followup.base_from_focus(part_base, focus, info)
         query = _first_frame(state, info, part_base)
