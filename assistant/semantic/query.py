@@ -112,6 +112,16 @@ class NameHas:
 
 
 @dataclass(frozen=True)
+class SeqIs:
+    """The fund with this number (序号) in the catalog of the compilation."""
+
+    seq: int
+
+    def phrase(self) -> str:
+        return f"目录序号为{self.seq}"
+
+
+@dataclass(frozen=True)
 class ContactIs:
     """Funds whose form gives this contact person or phone number."""
 
@@ -232,8 +242,8 @@ class FigureIs:
         return self.display
 
 
-Filter = (InDepartments | InGroup | FundIs | NameHas | ContactIs | BasesDiffer | AmountIs | HasIndicator
-          | Describes | FigureIs)
+Filter = (InDepartments | InGroup | FundIs | NameHas | SeqIs | ContactIs | BasesDiffer | AmountIs
+          | HasIndicator | Describes | FigureIs)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ from assistant.semantic.query import (
     Order,
     Output,
     Query,
+    SeqIs,
 )
 from assistant.semantic.sqlrun import Runner
 from db import models as m
@@ -334,6 +335,9 @@ FILTER_CASES = [
     ("name", lambda t: ((NameHas("环境"),), ()), 2, "220"),
     ("a name with a LIKE wildcard", lambda t: ((NameHas("%"),), ()), 0, None),
     ("a name with an underscore", lambda t: ((NameHas("_"),), ()), 0, None),
+    ("a catalog number", lambda t: ((SeqIs(4),), ()), 1, "200"),
+    ("a catalog number no fund has", lambda t: ((SeqIs(5),), ()), 0, None),
+    ("a catalog number beyond SQL integers", lambda t: ((SeqIs(10**30),), ()), 0, None),
     ("contact", lambda t: ((ContactIs(contact="李四"),), ()), 3, "380"),
     ("phone", lambda t: ((ContactIs(phone="33333333"),), ()), 2, "70"),
     ("the two figures differ", lambda t: ((BasesDiffer(),), ()), 1, "50"),

@@ -40,6 +40,7 @@ from assistant.semantic.query import (
     InGroup,
     NameHas,
     Query,
+    SeqIs,
 )
 
 MAX = {"desc": True, "limit": 1, "offset": 0, "position_of": False}
@@ -335,13 +336,12 @@ row("S", "交通惠民服务专项的主管部门是哪个", outputs={"departmen
 row("S", "林业资源管理专项有绩效目标表吗", outputs={"form"}, funds={"林业资源管理专项"})
 row("S", "医保惠民补助专项的当年绩效目标", outputs={"goal"}, funds={"医保惠民补助专项"})
 row("S", "交通惠民那个专项的全称是什么", outputs={"name"}, funds={"交通惠民服务专项"})
-bug("序号36 (a catalog number) is ignored and the question ranks departments", "S",
-    "序号36的专项是哪个部门的",
-    over="funds", funds={"办公用房管理专项"}, outputs={"department"})
+row("S", "序号36的专项是哪个部门的", seq=36)
 row("S", "人社局预算最高的那个专项，联系人是谁？", parts=2, order=MAX, depts={"人力资源和社会保障局"},
     second={"funds": {"<ref>"}, "outputs": {"contact"}})
-bug("序号50 (a catalog number) is read but never filters", "S", "序号50的专项名称是什么",
-    funds={"交通运输业发展专项"})
+row("S", "序号50的专项名称是什么", seq=50, outputs={"name"})
+row("S", "序号为12的专项多少钱", seq=12, outputs={"amount/sum"})
+row("S", "序号99999999999999999999999的专项是什么", seq=99999999999999999999999)
 row("G", "{F1}的联系人和电话", outputs={"contact", "phone"}, funds={"{F1}"})
 row("G", "{F1}的项目概况是什么", outputs={"overview"}, funds={"{F1}"})
 row("G", "{F3}归哪个主管部门", outputs={"department"}, funds={"{F3}"})
@@ -474,6 +474,7 @@ def facts(query: Query, model) -> dict[str, Any]:
         "depts": [], "groups": set(), "funds": set(), "excluded": [], "bounds": set(), "level": query.level,
         "having": {f"{h.measure}{_bound(h.bound)}" for h in query.having},
         "name_has": None, "contact": None, "differ": False, "indicator": None, "figure_keys": [],
+        "seq": None,
     }
     for f in query.filters:
         if isinstance(f, InDepartments):
@@ -486,6 +487,8 @@ def facts(query: Query, model) -> dict[str, Any]:
             out["bounds"].add(_bound(f.bound))
         elif isinstance(f, NameHas):
             out["name_has"] = f.word
+        elif isinstance(f, SeqIs):
+            out["seq"] = f.seq
         elif isinstance(f, ContactIs):
             out["contact"] = f.contact or f.phone
         elif isinstance(f, BasesDiffer):
@@ -521,7 +524,7 @@ def _parts_match(expected: set[str], actual: list[str]) -> bool:
 
 
 EQUAL = ("over", "shape", "basis", "year", "years", "outputs", "groups", "funds", "bounds", "having",
-         "name_has", "contact", "differ", "level")
+         "name_has", "contact", "differ", "level", "seq")
 
 
 def check_part(query: Query, expect: dict[str, Any], model) -> None:

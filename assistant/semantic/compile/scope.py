@@ -28,6 +28,7 @@ from assistant.semantic.query import (
     InGroup,
     NameHas,
     Query,
+    SeqIs,
 )
 from db import models as m
 from db.records import PROGRAM_KEY, SPECIAL_FUNDS
@@ -35,6 +36,9 @@ from db.records import PROGRAM_KEY, SPECIAL_FUNDS
 DIFFERENCE = Decimal("0.05")  # catalog figures are written to 0.1: smaller gaps are rounding
 COMPARE = {">": "__gt__", ">=": "__ge__", "<": "__lt__", "<=": "__le__", "=": "__eq__"}
 
+
+# numbers a question may say (序号, 第N) beyond what SQL integers hold match nothing in any store
+SQL_INT_LIMIT = 2**31
 
 def compare(column, bound: Bound) -> ColumnElement[bool]:
     """``column op value`` for a bound."""
@@ -108,6 +112,8 @@ def condition(f: Filter, basis: str) -> ColumnElement[bool]:
         return m.Fund.id.in_(f.ids) if f.ids else false()
     if isinstance(f, NameHas):
         return m.Fund.name.contains(f.word, autoescape=True)
+    if isinstance(f, SeqIs):  # a number no catalog reaches matches nothing, and never overflows SQL
+        return m.Fund.catalog_seq == f.seq if 0 < f.seq < SQL_INT_LIMIT else false()
     if isinstance(f, ContactIs):
         column = m.FundForm.contact if f.contact else m.FundForm.phone
         return m.Fund.id.in_(select(m.FundForm.fund_id).where(column == (f.contact or f.phone)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import Select, func, select
 
 from assistant.semantic.compile.figures import figure_statements
-from assistant.semantic.compile.scope import compare, funds, indicator_condition
+from assistant.semantic.compile.scope import SQL_INT_LIMIT, compare, funds, indicator_condition
 from assistant.semantic.query import (
     ATTRIBUTES,
     AVG,
@@ -132,6 +132,8 @@ def ranked_rows(source, key, order, tiebreak) -> Select:
     if order is None:
         return select(source).order_by(key.desc(), tiebreak)
     direction = key.desc() if order.desc else key.asc()
+    order = replace(order, limit=order.limit and min(order.limit, SQL_INT_LIMIT),
+                    offset=min(order.offset, SQL_INT_LIMIT))
     if order.limit and not order.offset:
         rank = func.rank().over(order_by=direction).label("place")
         ranked = select(source, rank).subquery("ranked_rows")

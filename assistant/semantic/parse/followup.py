@@ -25,9 +25,10 @@ from assistant.semantic.query import (
     Order,
     Output,
     Query,
+    SeqIs,
 )
 
-NAMED = (InDepartments, InGroup, FundIs, NameHas)
+NAMED = (InDepartments, InGroup, FundIs, NameHas, SeqIs)
 
 
 def is_follow_up(state: State) -> bool:

@@ -45,6 +45,7 @@ from assistant.semantic.query import (
     Order,
     Output,
     Query,
+    SeqIs,
 )
 
 FUND_ATTRIBUTES = ("contact", "phone", "overview", "goal", "department", "name", "seq", "form")
@@ -84,7 +85,7 @@ def named_funds(info: ClauseInfo) -> list[int]:
 def clause_filters(state: State, info: ClauseInfo) -> tuple[Filter, ...]:
     """The filters of a clause's settled scope: names, bounds on amounts, indicator conditions."""
     return (scope_filters(state, info.mentions) + tuple(AmountIs(b) for b in info.bounds)
-            + ((info.indicator,) if info.indicator else ()))
+            + ((info.indicator,) if info.indicator else ()) + ((SeqIs(state.seq),) if state.seq else ()))
 
 
 # ----- the frames --------------------------------------------------------------------------
@@ -99,7 +100,7 @@ def attribute_frame(state: State, info: ClauseInfo, base: Query) -> Query | None
         asked = ["department", "contact", "phone"]
     scoped = named_funds(info) or _refers_back(info, base) or by_contact or any(
         m.kind in ("dept", "name") for m in info.mentions) or any(  # 医保中心那个专项找谁: each fund of it
-        isinstance(f, FundIs | InDepartments | InGroup | NameHas) for f in base.filters)
+        isinstance(f, FundIs | InDepartments | InGroup | NameHas | SeqIs) for f in base.filters)
     if not asked or not scoped:
         return None
     info.use(*(info.measures.get(m) for m in asked), *info.shapes.values(), info.followup)
