@@ -151,7 +151,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     print("各文档：")
     for doc in data["documents"]:
         primary = "" if doc["rendition_of"] is None else f"（{doc['rendition_of']} 的另一版本）"
-        print(f"  {doc['file_name']}{primary}: " + "，".join(
+        print(f"  {_printable(doc['file_name'])}{_printable(primary)}: " + "，".join(
             f"{k} {v}" for k, v in doc["counts"].items()))
     return 0
 
@@ -161,7 +161,7 @@ def _print_answer(answer) -> None:
     if answer.citations:
         print("\n引用：")
         for c in answer.citations:
-            print(f"  [{c.source} {c.location()}] {c.text.strip()[:120]}")
+            print(_printable(f"  [{c.source} {c.location()}] {c.text.strip()[:120]}"))
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -267,7 +267,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     for i, m in enumerate(matches, 1):
         where = Citation(source=m.file_name, text=m.text, line=m.line, page=m.page, sheet=m.sheet,
                          row=m.row).location()
-        print(f"{i}. {m.name}  得分 {m.score:.3f}  [{m.file_name} {where}]")
+        print(_printable(f"{i}. {m.name}  得分 {m.score:.3f}  [{m.file_name} {where}]"))
         print(f"   {m.field_label}：{m.text.strip()[:120]}")
     return 0
 

@@ -138,3 +138,6 @@ def test_file_names_cannot_drive_the_terminal(home, tmp_path, capsys):
     assert "红\\x1b[31m字\\r.txt：新增" in out
     assert "报告.txt：新增" in out
     assert documents(home) == sorted(["红\x1b[31m字\r.txt", "报告.txt"])
+    assert cli.main(["stats"]) == 0  # the store's listing prints the stored name escaped too
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\r" not in out and "红\\x1b[31m字\\r.txt" in out
