@@ -55,10 +55,18 @@ from assistant.viewer import open_source
 from assistant.web import asset
 from assistant.web.source import message_html, source_html
 from assistant.web.turns import conversation_html, pending_html, turn_html
-from db import models as m
 from db.store import FileFacts, find_document
-from ingest.pipeline import document_count, ingest_paths
+from ingest.pipeline import FAILED, FileResult, document_count, ingest_paths
 from ingest.readers.dispatch import SUPPORTED
+from ingest.readers.errors import ReaderError
+from ingest.sources import Source, readable
+from ingest.versions import (
+    ReplacementPreview,
+    VersionError,
+    documents,
+    preview,
+    resolve,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +90,14 @@ MIME = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 REFUSED = "操作员密码不正确（或本页面未开放写入），没有做任何改动。"
+# figures a replacement preview lists; the count of the rest is given
+FIGURES_SHOWN = 50
+_MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*[]<>|$~#"})
+
+# Every write event: one at a time, because the store takes one writer and two operators must
+# not race to replace the same document; never listed in the API page.
+WRITE_EVENT: dict[str, Any] = {"concurrency_limit": 1, "concurrency_id": "writes",
+                               "api_visibility": "private"}
 
 THEME = gr.themes.Soft(
     primary_hue="blue",
@@ -97,6 +113,20 @@ class PageSession:
 
     conversation: Conversation = field(default_factory=Conversation)
     blocks: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """An uploaded file waiting for the operator's confirmation, kept in the session on the server
+    (the browser cannot send a file of its choosing to be confirmed).
+
+    ``replaces`` is the hash of the stored version its preview was worked out
+    against: confirming replaces only that version, never one put in after the
+    operator saw the preview.
+    """
+
+    source: Source
+    replaces: str
 
 
 class ChoiceData(gr.EventData):
@@ -236,61 +266,125 @@ class ChatPage:
             return False
         return hmac.compare_digest(password.encode(), self.admin_password.encode())
 
-    def _ingest(self, paths: list[Path], progress: gr.Progress) -> list[str]:
-        """Ingest files into the store and the index; one Chinese line per file."""
+    @staticmethod
+    def _who(request: gr.Request | None) -> str | None:
+        """Who made a change, for the version history and the taught words: the name given at the
+        meeting login (its form asks for one's name); without a login, the server's default
+        (``BUDGETQA_USER`` or the account running).  A record of who did it, not a proof."""
+        return getattr(request, "username", None) or None
+
+    def _current(self, identity: str) -> str | None:
+        """The hash of the version stored under ``identity`` now; ``None`` when there is none."""
+        with Session(self.assistant.engine) as session:
+            stored = find_document(session, identity)
+            return stored.sha256 if stored is not None else None
+
+    def _ingest(self, sources: list[Source], who: str | None, progress: gr.Progress) -> list[str]:
+        """Ingest files under their identities into the store and the index; one Chinese line per file."""
         results = ingest_paths(
-            self.assistant.engine, paths, hook=self.assistant.index,
+            self.assistant.engine, sources, hook=self.assistant.index, who=who,
             progress=lambda items: progress.tqdm(items, desc="正在导入", unit="个文件"),
         )
         self.assistant.refresh()
-        return [f"- **{r.describe()}**" if r.failed else f"- {r.describe()}" for r in results]
+        return [_result_line(r) for r in results]
 
     def upload(
-        self, files: list[str] | None, password: str, progress: gr.Progress = gr.Progress()  # noqa: B008
-    ) -> tuple[str, str, list[str], Any]:
-        """Ingest new files at once; files that would replace a stored one wait for confirmation.
+        self, files: list[str] | None, password: str, request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, str, list[PendingUpload], Any]:
+        """Ingest new files at once; a file that would replace a stored document waits for
+        confirmation, shown with what would change.
 
         Returns the report, the status line, the files waiting and the confirmation row.
         Gradio recognises the progress tracker by the ``gr.Progress()`` default.
         """
+        hidden = gr.update(visible=False)
         if not self._operator(password):
-            return REFUSED, self.status(), [], gr.update(visible=False)
+            return REFUSED, self.status(), [], hidden
         if not files:
-            return "请先选择要导入的文件。", self.status(), [], gr.update(visible=False)
-        progress(0, desc="准备导入…")
-        paths = [Path(f) for f in files]
-        replacing = {p: stored for p in paths if (stored := self._replaced(p)) is not None}
-        lines = self._ingest([p for p in paths if p not in replacing], progress)
-        if replacing:
-            lines += ["", "**以下文件会替换库中已有的同名文件，替换后问答将使用新文件的数字：**"]
-            lines += [_replacement_line(p, stored) for p, stored in replacing.items()]
+            return "请先选择要导入的文件。", self.status(), [], hidden
+        progress(0, desc="正在核对文件…")
+        now: list[Source] = []
+        waiting: list[PendingUpload] = []
+        previews: list[ReplacementPreview] = []
+        refused: list[str] = []
+        for path in map(Path, files):
+            name = readable(path.name)
+            try:
+                source = self._source(path, {s.identity for s in now} | {p.source.identity for p in waiting})
+                found = self._replacement(source)
+            except (VersionError, ReaderError) as exc:
+                refused.append(_result_line(FileResult(path, FAILED, str(exc), identity=name)))
+                continue
+            if found is None:
+                now.append(source)
+            else:
+                waiting.append(PendingUpload(source, found.current.sha256 if found.current else ""))
+                previews.append(found)
+        lines = [*(self._ingest(now, self._who(request), progress) if now else []), *refused]
+        if previews:
+            lines += ["", "**以下文件会替换库中已有的文档，替换后问答将使用新文件的数字：**"]
+            for found in previews:
+                lines += ["", *_preview_md(found, "新文件")]
             lines += ["", "请核对后点击“确认替换”；不替换请点“取消”。"]
-        waiting = [str(p) for p in replacing]
         return "\n".join(lines), self.status(), waiting, gr.update(visible=bool(waiting))
 
+    def _source(self, path: Path, taken: set[str]) -> Source:
+        """The upload as the stored document it stands for.
+
+        An upload carries its file name only, while a stored document is known by
+        its path in the folder ingested, so ``resolve`` finds the document the name
+        means (``data/samples/x.txt`` for ``x.txt``).  ``VersionError`` when several
+        stored documents bear the name, or another file of this upload already
+        stands for that document: which one to replace is never guessed.
+        """
+        engine = self.assistant.engine
+        name = readable(path.name)
+        try:
+            identity = resolve(engine, name)
+        except VersionError:
+            alike = "、".join(k for k in documents(engine) if Path(k).name == name)
+            raise VersionError(f"库中有几个文档都叫这个名字（{alike}），无法确定要替换哪一个；"
+                               "请在命令行用 budgetqa ingest 按路径导入") from None
+        if identity in taken:
+            raise VersionError(f"本次选择的另一个文件也要导入为 {identity}，请分开导入")
+        return Source(path, identity)
+
+    def _replacement(self, source: Source) -> ReplacementPreview | None:
+        """What ingesting an upload would replace; ``None`` when it replaces nothing (a new document,
+        or the very bytes stored already) and so goes in at once.  ``ReaderError`` when it cannot
+        be read."""
+        stored = self._current(source.identity)
+        if stored is None or stored == FileFacts.of(source.path, source.identity).sha256:
+            return None
+        return preview(self.assistant.engine, source.path, source.identity)
+
     def confirm(
-        self, waiting: list[str], password: str, progress: gr.Progress = gr.Progress()  # noqa: B008
-    ) -> tuple[str, str, list[str], Any]:
-        """Replace the stored files the operator confirmed, after checking the password again."""
+        self, waiting: list[PendingUpload], password: str, request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, str, list[PendingUpload], Any]:
+        """Replace the stored documents the operator confirmed, after checking the password again.
+
+        A document that changed since its preview (another operator replaced it
+        meanwhile) is left alone: the operator confirmed replacing what they saw.
+        """
         if not self._operator(password):
             return REFUSED, self.status(), waiting, gr.update(visible=bool(waiting))
         if not waiting:
             return "没有等待确认的文件。", self.status(), [], gr.update(visible=False)
-        lines = self._ingest([Path(p) for p in waiting], progress)
-        return "\n".join(["**已按确认替换：**", *lines]), self.status(), [], gr.update(visible=False)
+        ready, stale = [], []
+        for pending in waiting:
+            if self._current(pending.source.identity) == pending.replaces:
+                ready.append(pending.source)
+            else:
+                stale.append(f"- **{_md(pending.source.identity)}：没有替换**。预览之后库中的版本已经变了，"
+                             "请重新上传核对。")
+        lines = self._ingest(ready, self._who(request), progress) if ready else []
+        return "\n".join(["**已按确认替换：**", *lines, *stale]), self.status(), [], gr.update(visible=False)
 
-    def cancel(self) -> tuple[str, list[str], Any]:
+    def cancel(self) -> tuple[str, list[PendingUpload], Any]:
         """Drop the files waiting for confirmation; nothing is changed."""
         return "已取消，库中的文件没有改动。", [], gr.update(visible=False)
-
-    def _replaced(self, path: Path) -> m.Document | None:
-        """The stored document a file would replace (same name, different content), if any."""
-        with Session(self.assistant.engine) as session:
-            stored = find_document(session, path.name)
-            if stored is None or stored.sha256 == FileFacts.of(path).sha256:
-                return None
-            session.expunge(stored)
-            return stored
 
     # ---- layout ---------------------------------------------------------------------------
 
@@ -306,8 +400,8 @@ class ChatPage:
             with gr.Tabs():
                 with gr.Tab("问答"):
                     self._chat_tab(session)
-                if self.admin_password:
-                    with gr.Tab("导入文件"):
+                if self.admin_password:  # without an operator password no write event exists at all
+                    with gr.Tab("导入文件", elem_id="upload-tab"):
                         self._upload_tab(status)
                 with gr.Tab("数据核对"):
                     self._check_tab()
@@ -344,10 +438,10 @@ class ChatPage:
         clear.click(self.new_conversation, None, outputs, api_visibility="private", queue=False)
 
     def _upload_tab(self, status: gr.Markdown) -> None:
-        """Upload files with the operator password; replacing a stored file needs a confirmation."""
+        """Upload files with the operator password; replacing a stored document needs a confirmation."""
         gr.Markdown(
-            f"支持的格式：{'、'.join(SUPPORTED)}。新文件直接导入；与库中同名但内容不同的文件会先列出，"
-            "确认后才替换；内容相同则不重复导入。导入和替换都需要操作员密码。"
+            f"支持的格式：{'、'.join(SUPPORTED)}。新文件直接导入；与库中文档同名但内容不同的文件先列出改动"
+            "（记录条数和不同的数字），确认后才替换；内容相同则不重复导入。导入和替换都需要操作员密码。"
         )
         password = gr.Textbox(label="操作员密码", type="password", max_lines=1)
         # no file_types: Gradio's own type check answers in English; the pipeline names bad types in Chinese
@@ -359,14 +453,10 @@ class ChatPage:
         with gr.Row(visible=False) as confirm_row:
             confirm = gr.Button("确认替换", variant="stop", scale=0, min_width=160)
             cancel = gr.Button("取消", scale=0, min_width=120)
-        # one write at a time: the store takes one writer, and two uploads of the
-        # same file name must not race to replace each other
         start.click(self.upload, [files, password], [result, status, waiting, confirm_row],
-                    concurrency_limit=1, concurrency_id="writes", show_progress_on=result,
-                    api_visibility="private")
+                    show_progress_on=result, **WRITE_EVENT)
         confirm.click(self.confirm, [waiting, password], [result, status, waiting, confirm_row],
-                      concurrency_limit=1, concurrency_id="writes", show_progress_on=result,
-                      api_visibility="private")
+                      show_progress_on=result, **WRITE_EVENT)
         cancel.click(self.cancel, None, [result, waiting, confirm_row], api_visibility="private")
 
     def _check_tab(self) -> None:
@@ -389,10 +479,50 @@ class ChatPage:
         start.click(self.check, None, [headline, table, text, xlsx, docx], api_visibility="private")
 
 
-def _replacement_line(path: Path, stored: m.Document) -> str:
-    """What replacing a stored file means, in one line: when the stored version came, both sizes."""
-    return (f"- {path.name}：库中版本导入于 {stored.ingested_at:%Y-%m-%d %H:%M}，{stored.size:,} 字节；"
-            f"新文件 {path.stat().st_size:,} 字节")
+def _md(text: str) -> str:
+    """Text from a document, a file name or a message, safe inside the reports' Markdown: a name
+    holding ``|``, ``*`` or ``<`` must not break a table or become emphasis or markup.
+    Underscores stay, since file names are full of them and GFM leaves them alone inside words."""
+    return " ".join(text.split()).translate(_MD_ESCAPES)
+
+
+def _result_line(result: FileResult) -> str:
+    """One file's result as a report line, failures in bold."""
+    text = _md(result.describe())
+    return f"- **{text}**" if result.failed else f"- {text}"
+
+
+def _preview_md(found: ReplacementPreview, incoming: str) -> list[str]:
+    """What a replacement changes, as Markdown lines: the version it replaces, the record counts
+    that differ and the figures that read differently.
+
+    Figures whose value changes come first, because those are what a meeting
+    would quote wrongly; figures that only vanish or appear follow (the counts
+    already say how many).
+    """
+    current = found.current
+    head = f"**{_md(found.identity)}**：{incoming} {_md(found.file_name)}（{found.size:,} 字节）"
+    if current is None:
+        head += "将重新放回库中（该文档已被移除）。"
+    else:
+        head += (f"将替换当前版本（{current.sha256[:12]}，{current.ingested_at.astimezone():%Y-%m-%d %H:%M} "
+                 f"由 {_md(current.ingested_by or '未注明')} 导入，{current.size:,} 字节）。")
+    lines = [head]
+    counts = [(kind, old, new) for kind, (old, new) in found.counts.items() if old != new]
+    if counts:
+        lines += ["", "| 记录 | 当前 | 替换后 |", "| --- | ---: | ---: |"]
+        lines += [f"| {kind} | {old:,} | {new:,} |" for kind, old, new in counts]
+    changes = sorted(found.changes, key=lambda c: (c.old is None, c.new is None))  # stable: document order
+    if changes:
+        lines += ["", f"数字不同的有 {len(changes)} 处：", "", "| 类别 | 项目 | 当前 | 替换后 |",
+                  "| --- | --- | ---: | ---: |"]
+        lines += [f"| {c.kind} | {_md(c.name)} | {_md(c.old or '（无）')} | {_md(c.new or '（无）')} |"
+                  for c in changes[:FIGURES_SHOWN]]
+        if len(changes) > FIGURES_SHOWN:
+            lines += ["", f"……另有 {len(changes) - FIGURES_SHOWN} 处数字不同，未逐一列出。"]
+    if not counts and not changes:
+        lines.append("记录条数和数字都没有变化（只有原文的写法不同）。")
+    return lines
 
 
 def _plain(method: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -29,7 +29,8 @@ from test_page import english_words, shot
 PASSWORD, OPERATOR = "meeting-2026", "operator-2026"
 SETTINGS = {"BUDGETQA_PASSWORD": PASSWORD, "BUDGETQA_ADMIN_PASSWORD": OPERATOR}
 REFUSED = "操作员密码不正确"
-FIGURE_QUESTION, FIGURE = "管理委员会办公室的三公经费是多少？", "44.8万元"
+FIGURE_QUESTION, FIGURE, ALTERED = "管理委员会办公室的三公经费是多少？", "44.8万元", "1.0万元"
+STORED = f"data/samples/{DEPT_TXT}"  # the identity ``budgetqa ingest data/samples/…`` gives it
 
 
 @pytest.fixture(scope="module")
@@ -110,25 +111,38 @@ def _figure(server: page_server.Server) -> str:
     return client.predict(FIGURE_QUESTION, api_name="/chat")
 
 
-def test_writes_over_the_queue_need_the_operator_password(server: page_server.Server, tmp_path: Path):
+def _altered(tmp_path: Path) -> Path:
+    """The stored department budget with one figure changed, under the same file name: an upload of
+    it stands for the stored ``data/samples/…`` document and replaces it."""
     altered = tmp_path / DEPT_TXT
-    altered.write_text("重庆市万盛经济技术开发区管理委员会办公室2024年部门预算\n2024年“三公”经费预算1.0万元。\n",
-                       encoding="utf-8")
+    text = (SAMPLES / DEPT_TXT).read_text(encoding="utf-8")
+    assert text.count(f"“三公”经费预算{FIGURE}") == 1
+    altered.write_text(text.replace(f"“三公”经费预算{FIGURE}", f"“三公”经费预算{ALTERED}"), encoding="utf-8")
+    return altered
+
+
+def test_writes_over_the_queue_need_the_operator_password(server: page_server.Server, tmp_path: Path):
+    altered = _altered(tmp_path)
     queue = Queue(_logged_in(server))
     assert FIGURE in _figure(server)
     for wrong in ("", "wrong", PASSWORD):
         report = queue.call("开始导入", [queue.upload(altered)], wrong)[0]
         assert REFUSED in report
     assert FIGURE in _figure(server), "nothing was replaced"
-    report = queue.call("开始导入", [queue.upload(altered)], OPERATOR)[0]
-    assert "确认替换" in report and DEPT_TXT in report
+    report, status, *_ = queue.call("开始导入", [queue.upload(altered)], OPERATOR)
+    # the upload is named x.txt; the document it replaces was ingested as data/samples/x.txt
+    assert "确认替换" in report and f"**{STORED}**：新文件 {DEPT_TXT}" in report
+    # what changes: the one figure that differs, as it was and as it would be
+    assert "数字不同的有 1 处" in report and "“三公”经费预算（2024年） | 44.8，减少4 | 1.0，减少4 |" in report
     assert FIGURE in _figure(server), "a replacement waits for the confirmation"
     # the files waiting are the session's state on the server: the client sends nothing for them
     assert REFUSED in queue.call("确认替换", None, "wrong")[0]
     assert FIGURE in _figure(server)
-    report = queue.call("确认替换", None, OPERATOR)[0]
-    assert f"{DEPT_TXT}：已替换" in report
-    assert FIGURE not in _figure(server)
+    report, after, *_ = queue.call("确认替换", None, OPERATOR)
+    assert f"{STORED}：已替换" in report
+    assert ALTERED in _figure(server) and FIGURE not in _figure(server)
+    assert re.search(r"已导入 \d+ 份", after).group() == re.search(r"已导入 \d+ 份", status).group(), \
+        "replaced, not added beside it"
 
 
 def test_the_operator_uploads_in_chinese(server: page_server.Server, browser: Browser, tmp_path: Path):
