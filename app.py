@@ -56,6 +56,7 @@ from assistant.web import asset
 from assistant.web.source import message_html, source_html
 from assistant.web.turns import conversation_html, pending_html, turn_html
 from db.store import FileFacts, find_document
+from db.version_log import CURRENT
 from ingest.pipeline import FAILED, FileResult, document_count, ingest_paths
 from ingest.readers.dispatch import SUPPORTED
 from ingest.readers.errors import ReaderError
@@ -63,9 +64,13 @@ from ingest.sources import Source, readable
 from ingest.versions import (
     ReplacementPreview,
     VersionError,
+    VersionInfo,
     documents,
+    history,
     preview,
     resolve,
+    restore,
+    restore_preview,
 )
 
 log = logging.getLogger(__name__)
@@ -92,6 +97,7 @@ MIME = {
 REFUSED = "操作员密码不正确（或本页面未开放写入），没有做任何改动。"
 # figures a replacement preview lists; the count of the rest is given
 FIGURES_SHOWN = 50
+VERSION_HEADERS = ["状态", "版本", "入库时间", "入库人", "文件名", "大小（字节）", "能否恢复"]
 _MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*[]<>|$~#"})
 
 # Every write event: one at a time, because the store takes one writer and two operators must
@@ -127,6 +133,16 @@ class PendingUpload:
 
     source: Source
     replaces: str
+
+
+@dataclass(frozen=True)
+class PendingRestore:
+    """An earlier version waiting for the operator's confirmation to become current again;
+    ``replaces`` as for ``PendingUpload`` (``None``: the document had been removed)."""
+
+    identity: str
+    sha256: str
+    replaces: str | None
 
 
 class ChoiceData(gr.EventData):
@@ -386,6 +402,83 @@ class ChatPage:
         """Drop the files waiting for confirmation; nothing is changed."""
         return "已取消，库中的文件没有改动。", [], gr.update(visible=False)
 
+    # ---- versions: every listing and restore checks the operator password -------------------
+
+    def versions(self, given: str | None, password: str) -> tuple[Any, list[list[str]], Any, str, None, Any]:
+        """A document's versions (the first document when none is given): the document list, the
+        versions table, the versions it can go back to and a note.  A new listing drops a restore
+        waiting for confirmation: the operator has moved on."""
+        hidden = gr.update(visible=False)
+        if not self._operator(password):
+            return gr.update(), [], gr.update(choices=[], value=None), REFUSED, None, hidden
+        return *self._listing(given), None, hidden
+
+    def _listing(self, given: str | None) -> tuple[Any, list[list[str]], Any, str]:
+        engine = self.assistant.engine
+        names = documents(engine)
+        empty = gr.update(choices=[], value=None)
+        if not names:
+            return empty, [], empty, "库中还没有任何文档。"
+        try:
+            identity = resolve(engine, given) if given else names[0]
+        except VersionError as exc:
+            return gr.update(choices=names), [], empty, _md(str(exc))
+        found = history(engine, identity)
+        chosen = gr.update(choices=names, value=identity)
+        if not found:
+            return chosen, [], empty, f"库中没有“{_md(identity)}”的版本记录。"
+        earlier = [(_version_label(v), v.sha256) for v in found if v.restorable and v.status != CURRENT]
+        note = f"**{_md(identity)}**：共 {len(found)} 个版本，最新的在最上面。" + (
+            "选择要恢复的版本，先点“预览恢复”核对改动。" if earlier else "没有可以恢复的以前版本。")
+        rows = [_version_row(v) for v in found]
+        return chosen, rows, gr.update(choices=earlier, value=earlier[0][1] if earlier else None), note
+
+    def preview_restore(
+        self, identity: str | None, sha256: str | None, password: str
+    ) -> tuple[str, PendingRestore | None, Any]:
+        """What going back to a version would change; the restore waits for confirmation, as a
+        replacing upload does, because it replaces the figures every user is answered from."""
+        hidden = gr.update(visible=False)
+        if not self._operator(password):
+            return REFUSED, None, hidden
+        if not identity or not sha256:
+            return "请先点“查看版本”，再选择要恢复的版本。", None, hidden
+        try:
+            identity = resolve(self.assistant.engine, identity)  # the document box also takes a typed name
+            found = restore_preview(self.assistant.engine, identity, sha256)
+        except (VersionError, ReaderError) as exc:
+            return _md(str(exc)), None, hidden
+        if found.unchanged:
+            return f"**{_md(identity)}**：这就是当前版本，不需要恢复。", None, hidden
+        lines = [*_preview_md(found, f"版本 {found.sha256[:12]}"), "",
+                 "请核对后点击“确认恢复”；不恢复请点“不恢复”。"]
+        pending = PendingRestore(identity, found.sha256, found.current.sha256 if found.current else None)
+        return "\n".join(lines), pending, gr.update(visible=True)
+
+    def confirm_restore(
+        self, pending: PendingRestore | None, password: str, request: gr.Request
+    ) -> tuple[str, str, Any, list[list[str]], Any, str, PendingRestore | None, Any]:
+        """Restore the version the operator previewed, after checking the password again; the
+        result, the status line and the document's versions listed afresh."""
+        if not self._operator(password):
+            return REFUSED, self.status(), gr.update(), [], gr.update(), "", pending, gr.update()
+        if pending is None:
+            return ("没有等待确认的恢复。", self.status(), *self._listing(None), None,
+                    gr.update(visible=False))
+        if self._current(pending.identity) != pending.replaces:
+            line = f"- **{_md(pending.identity)}：没有恢复**。预览之后库中的版本已经变了，请重新预览。"
+        else:
+            result = restore(self.assistant.engine, pending.identity, pending.sha256,
+                             who=self._who(request), hook=self.assistant.index)
+            self.assistant.refresh()
+            line = _result_line(result)
+        return line, self.status(), *self._listing(pending.identity), None, gr.update(visible=False)
+
+    @staticmethod
+    def cancel_restore() -> tuple[str, None, Any]:
+        """Drop the restore waiting for confirmation; nothing is changed."""
+        return "已取消，没有恢复。", None, gr.update(visible=False)
+
     # ---- layout ---------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
@@ -403,6 +496,8 @@ class ChatPage:
                 if self.admin_password:  # without an operator password no write event exists at all
                     with gr.Tab("导入文件", elem_id="upload-tab"):
                         self._upload_tab(status)
+                    with gr.Tab("版本历史", elem_id="versions-tab"):
+                        self._versions_tab(status)
                 with gr.Tab("数据核对"):
                     self._check_tab()
             # the hidden pair only carries the /chat API; the page itself uses the events above
@@ -458,6 +553,38 @@ class ChatPage:
         confirm.click(self.confirm, [waiting, password], [result, status, waiting, confirm_row],
                       show_progress_on=result, **WRITE_EVENT)
         cancel.click(self.cancel, None, [result, waiting, confirm_row], api_visibility="private")
+
+    def _versions_tab(self, status: gr.Markdown) -> None:
+        """A document's versions, and going back to an earlier one: previewed, then confirmed."""
+        gr.Markdown(
+            "每个文档的各个版本（当前、已被替换、已移除），以及入库时间、入库人和版本哈希。可以把文档恢复为"
+            "以前的版本：先预览改动，确认后才恢复。查看和恢复都需要操作员密码。"
+        )
+        password = gr.Textbox(label="操作员密码", type="password", max_lines=1)
+        with gr.Row(equal_height=True):
+            # custom values: a file name or path typed here is resolved on the server like the CLI's
+            document = gr.Dropdown(label="文档", choices=[], allow_custom_value=True, scale=3,
+                                   info="点“查看版本”列出库中的文档；也可输入文件名或路径")
+            listing = gr.Button("查看版本", variant="primary", scale=0, min_width=160)
+        note = gr.Markdown()
+        table = gr.Dataframe(headers=VERSION_HEADERS, label="版本（最新的在最上面）", interactive=False,
+                             wrap=True, elem_classes="zh-table")
+        with gr.Row(equal_height=True):
+            version = gr.Dropdown(label="恢复为", choices=[], allow_custom_value=True, scale=3)
+            check = gr.Button("预览恢复", scale=0, min_width=160)
+        result = gr.Markdown(min_height=40)
+        pending = gr.State(None)
+        with gr.Row(visible=False) as confirm_row:
+            confirm = gr.Button("确认恢复", variant="stop", scale=0, min_width=160)
+            cancel = gr.Button("不恢复", scale=0, min_width=120)
+        listed = [document, table, version, note, pending, confirm_row]
+        listing.click(self.versions, [document, password], listed, api_visibility="private")
+        document.input(self.versions, [document, password], listed, api_visibility="private")
+        check.click(self.preview_restore, [document, version, password], [result, pending, confirm_row],
+                    show_progress_on=result, api_visibility="private")
+        confirm.click(self.confirm_restore, [pending, password], [result, status, *listed],
+                      show_progress_on=result, **WRITE_EVENT)
+        cancel.click(self.cancel_restore, None, [result, pending, confirm_row], api_visibility="private")
 
     def _check_tab(self) -> None:
         """The reconciliation report of everything stored, the same as ``budgetqa check``, with downloads."""
@@ -523,6 +650,22 @@ def _preview_md(found: ReplacementPreview, incoming: str) -> list[str]:
     if not counts and not changes:
         lines.append("记录条数和数字都没有变化（只有原文的写法不同）。")
     return lines
+
+
+def _version_row(version: VersionInfo) -> list[str]:
+    """One version as a row of the versions table (times in the server's local time)."""
+    if version.status == CURRENT:
+        restorable = "当前版本"
+    else:
+        restorable = "可以恢复" if version.restorable else "原文件未保存，不能恢复"
+    return [version.status_name, version.sha256[:12], f"{version.ingested_at.astimezone():%Y-%m-%d %H:%M}",
+            version.ingested_by or "未注明", version.file_name, f"{version.size:,}", restorable]
+
+
+def _version_label(version: VersionInfo) -> str:
+    """A version as the restore list names it: hash, time, who, status."""
+    return (f"{version.sha256[:12]}　{version.ingested_at.astimezone():%Y-%m-%d %H:%M}　"
+            f"{version.ingested_by or '未注明'}　{version.status_name}")
 
 
 def _plain(method: Callable[[Any], Any]) -> Callable[[Any], Any]:

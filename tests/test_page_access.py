@@ -9,6 +9,7 @@ control can be hidden while its event still runs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -143,6 +144,36 @@ def test_writes_over_the_queue_need_the_operator_password(server: page_server.Se
     assert ALTERED in _figure(server) and FIGURE not in _figure(server)
     assert re.search(r"已导入 \d+ 份", after).group() == re.search(r"已导入 \d+ 份", status).group(), \
         "replaced, not added beside it"
+
+
+def test_versions_and_restore_over_the_queue_need_the_operator_password(
+    server: page_server.Server, tmp_path: Path
+):
+    queue = Queue(_logged_in(server))
+    original = hashlib.sha256((SAMPLES / DEPT_TXT).read_bytes()).hexdigest()
+    queue.call("开始导入", [queue.upload(_altered(tmp_path))], OPERATOR)
+    queue.call("确认替换", None, OPERATOR)  # nothing waits when the test before replaced it already
+    assert ALTERED in _figure(server)
+    for wrong in ("", "wrong", PASSWORD):
+        assert REFUSED in queue.call("查看版本", DEPT_TXT, wrong)[3]
+    # the document box takes a file name as the command line does
+    document, table, versions, note, *_ = queue.call("查看版本", DEPT_TXT, OPERATOR)
+    assert document["value"] == STORED and STORED in note
+    rows = table["data"]
+    assert (rows[0][0], rows[0][3]) == ("当前", "张三"), "the upload records the name given at login"
+    assert (rows[-1][0], rows[-1][1], rows[-1][6]) == ("已被替换", original[:12], "可以恢复")
+    assert original in [value for _, value in versions["choices"]]
+    assert REFUSED in queue.call("预览恢复", STORED, original, "wrong")[0]
+    report = queue.call("预览恢复", STORED, original, OPERATOR)[0]
+    assert "确认恢复" in report and "“三公”经费预算（2024年） | 1.0，减少4 | 44.8，减少4 |" in report
+    assert ALTERED in _figure(server), "a restore waits for the confirmation"
+    # the restore waiting is the session's state on the server, like the files waiting
+    assert REFUSED in queue.call("确认恢复", None, "wrong")[0]
+    assert ALTERED in _figure(server)
+    report, _, _, table, *_ = queue.call("确认恢复", None, OPERATOR)
+    assert f"{STORED}：已恢复" in report
+    assert FIGURE in _figure(server)
+    assert [table["data"][0][i] for i in (0, 1, 3)] == ["当前", original[:12], "张三"]
 
 
 def test_the_operator_uploads_in_chinese(server: page_server.Server, browser: Browser, tmp_path: Path):
