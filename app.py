@@ -15,8 +15,8 @@ session holds its own ``PageSession`` in ``gr.State`` so follow-ups resolve
 against that visitor's last answer.  ``/chat`` answers with text for
 ``gradio_client`` scripts and the load test.
 
-Writes are a privilege: the upload tab exists only when an operator password is
-set (``BUDGETQA_ADMIN_PASSWORD``), and every write handler checks the password
+Writes are a privilege: the upload, version and teach tabs exist only when an operator
+password is set (``BUDGETQA_ADMIN_PASSWORD``), and every write handler checks the password
 sent with its event, because a hidden control can still be called over Gradio's
 queue.  Listening beyond this machine requires ``BUDGETQA_PASSWORD`` (Gradio's
 login); the command line enforces that before the page starts.
@@ -37,7 +37,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ from assistant.checks import render_text, run_checks
 from assistant.exports import findings_xlsx, table_csv, table_xlsx
 from assistant.presenting import FINDING_HEADERS, engine_name, export_name, finding_rows, result_table
 from assistant.record import conversation_docx, findings_docx
+from assistant.semantic.teach import Taught, TeachError
 from assistant.service import Assistant, Conversation
 from assistant.viewer import open_source
 from assistant.web import asset
@@ -60,6 +61,7 @@ from db.version_log import CURRENT
 from ingest.pipeline import FAILED, FileResult, document_count, ingest_paths
 from ingest.readers.dispatch import SUPPORTED
 from ingest.readers.errors import ReaderError
+from ingest.settings import operator as server_user
 from ingest.sources import Source, readable
 from ingest.versions import (
     ReplacementPreview,
@@ -98,6 +100,7 @@ REFUSED = "操作员密码不正确（或本页面未开放写入），没有做
 # figures a replacement preview lists; the count of the rest is given
 FIGURES_SHOWN = 50
 VERSION_HEADERS = ["状态", "版本", "入库时间", "入库人", "文件名", "大小（字节）", "能否恢复"]
+TAUGHT_HEADERS = ["说法", "指的是", "教的人", "时间"]
 _MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*[]<>|$~#"})
 
 # Every write event: one at a time, because the store takes one writer and two operators must
@@ -479,6 +482,49 @@ class ChatPage:
         """Drop the restore waiting for confirmation; nothing is changed."""
         return "已取消，没有恢复。", None, gr.update(visible=False)
 
+    # ---- taught words: teaching, listing and removing each check the operator password --------
+
+    def teach_word(
+        self, alias: str | None, target: str | None, password: str, request: gr.Request
+    ) -> tuple[str, list[list[str]], Any]:
+        """Teach the engine that ``alias`` means ``target``; the facade drops its cached vocabulary,
+        so the very next question on any page understands the word.  The result line and the
+        taught words listed afresh."""
+        if not self._operator(password):
+            return REFUSED, [], _no_choices()
+        try:
+            # without a login, the server's default as for an upload (the facade alone knows only
+            # BUDGETQA_USER), so the list never says 未注明 for a word taught on the page
+            taught = self.assistant.teach(alias or "", target or "", self._who(request) or server_user())
+        except TeachError as exc:  # a bad word is the operator's to fix: said in Chinese, not raised
+            return _md(str(exc)), *self._taught_listing()
+        return f"已记住：“{_md(taught.alias)}”即“{_md(taught.target)}”。", *self._taught_listing()
+
+    def taught_words(self, password: str) -> tuple[str, list[list[str]], Any]:
+        """The words staff taught, newest first; behind the password like the rest of the tab,
+        because who taught what is the operators' business."""
+        if not self._operator(password):
+            return REFUSED, [], _no_choices()
+        rows, choices = self._taught_listing()
+        note = f"共教过 {len(rows)} 个说法，最新的在最上面。" if rows else "还没有教过任何说法。"
+        return note, rows, choices
+
+    def forget_word(self, alias: str | None, password: str) -> tuple[str, list[list[str]], Any]:
+        """Remove a taught word; questions using it are no longer understood from the next one on."""
+        if not self._operator(password):
+            return REFUSED, [], _no_choices()
+        alias = (alias or "").strip()
+        if not alias:
+            return "请先填写或选择要删除的说法。", *self._taught_listing()
+        if self.assistant.forget(alias):
+            return f"已删除：“{_md(alias)}”。", *self._taught_listing()
+        return f"没有教过“{_md(alias)}”这个说法。", *self._taught_listing()
+
+    def _taught_listing(self) -> tuple[list[list[str]], Any]:
+        """The taught words as table rows and as the choices of the delete list."""
+        words = self.assistant.taught()
+        return [_taught_row(t) for t in words], gr.update(choices=[t.alias for t in words], value=None)
+
     # ---- layout ---------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
@@ -498,6 +544,8 @@ class ChatPage:
                         self._upload_tab(status)
                     with gr.Tab("版本历史", elem_id="versions-tab"):
                         self._versions_tab(status)
+                    with gr.Tab("教词", elem_id="teach-tab"):
+                        self._teach_tab()
                 with gr.Tab("数据核对"):
                     self._check_tab()
             # the hidden pair only carries the /chat API; the page itself uses the events above
@@ -586,6 +634,33 @@ class ChatPage:
                       show_progress_on=result, **WRITE_EVENT)
         cancel.click(self.cancel_restore, None, [result, pending, confirm_row], api_visibility="private")
 
+    def _teach_tab(self) -> None:
+        """Teach the engine a name variant or synonym, list the words taught, remove one."""
+        gr.Markdown(
+            "把同事常用的说法教给助手：例如“医保中心”指的是“医疗保障事务中心”。“指的是”必须是库中的部门、专项、"
+            "指标、科目名称或词表里的词。教会后下一个问题就能用这个说法。教、查看和删除都需要操作员密码。"
+        )
+        password = gr.Textbox(label="操作员密码", type="password", max_lines=1)
+        with gr.Row(equal_height=True):
+            alias = gr.Textbox(label="说法（别名）", max_lines=1, placeholder="例如：医保中心")
+            target = gr.Textbox(label="指的是（库中的名称或词）", max_lines=1,
+                                placeholder="例如：医疗保障事务中心")
+        with gr.Row():
+            teach = gr.Button("教给助手", variant="primary", scale=0, min_width=160)
+            listing = gr.Button("查看教过的说法", scale=0, min_width=160)
+        result = gr.Markdown(min_height=40)
+        table = gr.Dataframe(headers=TAUGHT_HEADERS, label="教过的说法（最新的在最上面）", interactive=False,
+                             wrap=True, elem_classes="zh-table")
+        with gr.Row(equal_height=True):
+            # choosing a taught word only fills the alias box in the browser: the delete reads that box
+            chosen = gr.Dropdown(label="选择教过的说法", choices=[], scale=3, info="点“查看教过的说法”列出")
+            forget = gr.Button("删除此说法", variant="stop", scale=0, min_width=160)
+        listed = [result, table, chosen]
+        teach.click(self.teach_word, [alias, target, password], listed, **WRITE_EVENT)
+        listing.click(self.taught_words, password, listed, api_visibility="private")
+        forget.click(self.forget_word, [alias, password], listed, **WRITE_EVENT)
+        chosen.input(None, chosen, alias, js="(word) => word", api_visibility="private")
+
     def _check_tab(self) -> None:
         """The reconciliation report of everything stored, the same as ``budgetqa check``, with downloads."""
         gr.Markdown(
@@ -666,6 +741,17 @@ def _version_label(version: VersionInfo) -> str:
     """A version as the restore list names it: hash, time, who, status."""
     return (f"{version.sha256[:12]}　{version.ingested_at.astimezone():%Y-%m-%d %H:%M}　"
             f"{version.ingested_by or '未注明'}　{version.status_name}")
+
+
+def _taught_row(word: Taught) -> list[str]:
+    """One taught word as a row of the taught-words table; stored in UTC, shown in local time."""
+    at = word.taught_at.replace(tzinfo=UTC) if word.taught_at.tzinfo is None else word.taught_at
+    return [word.alias, word.target, word.taught_by or "未注明", f"{at.astimezone():%Y-%m-%d %H:%M}"]
+
+
+def _no_choices() -> Any:
+    """An emptied delete list: a refused event shows no taught words."""
+    return gr.update(choices=[], value=None)
 
 
 def _plain(method: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -32,6 +32,9 @@ SETTINGS = {"BUDGETQA_PASSWORD": PASSWORD, "BUDGETQA_ADMIN_PASSWORD": OPERATOR}
 REFUSED = "操作员密码不正确"
 FIGURE_QUESTION, FIGURE, ALTERED = "管理委员会办公室的三公经费是多少？", "44.8万元", "1.0万元"
 STORED = f"data/samples/{DEPT_TXT}"  # the identity ``budgetqa ingest data/samples/…`` gives it
+# a nickname nobody wrote into the documents or the lexicon, for the department the sample is about
+ALIAS, DEPARTMENT = "大白楼", "管理委员会办公室"
+ALIAS_QUESTION, NOT_UNDERSTOOD = f"{ALIAS}的三公经费是多少？", "没能理解"
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +110,14 @@ class Queue:
         raise AssertionError("no result")
 
 
-def _figure(server: page_server.Server) -> str:
+def _ask(server: page_server.Server, question: str) -> str:
+    """The page's answer to ``question`` over its ``/chat`` API, as a logged-in visitor."""
     client = Client(server.url, auth=("张三", PASSWORD), verbose=False)
-    return client.predict(FIGURE_QUESTION, api_name="/chat")
+    return client.predict(question, api_name="/chat")
+
+
+def _figure(server: page_server.Server) -> str:
+    return _ask(server, FIGURE_QUESTION)
 
 
 def _altered(tmp_path: Path) -> Path:
@@ -174,6 +182,36 @@ def test_versions_and_restore_over_the_queue_need_the_operator_password(
     assert f"{STORED}：已恢复" in report
     assert FIGURE in _figure(server)
     assert [table["data"][0][i] for i in (0, 1, 3)] == ["当前", original[:12], "张三"]
+
+
+def test_taught_words_over_the_queue_need_the_operator_password(server: page_server.Server):
+    queue = Queue(_logged_in(server))
+    figure = re.search(r"三公经费：([\d.]+万元)", _figure(server)).group(1)  # whichever the tests before left
+    before = _ask(server, ALIAS_QUESTION)
+    assert NOT_UNDERSTOOD in before and figure not in before
+    for wrong in ("", "wrong", PASSWORD):
+        assert REFUSED in queue.call("教给助手", ALIAS, DEPARTMENT, wrong)[0]
+        report, table, chosen = queue.call("查看教过的说法", wrong)
+        assert REFUSED in report and ALIAS not in str(table["data"]) and not chosen["choices"]
+    assert NOT_UNDERSTOOD in _ask(server, ALIAS_QUESTION), "nothing was taught"
+    assert queue.call("查看教过的说法", OPERATOR)[0] == "还没有教过任何说法。"
+    # a target the engine does not know itself is refused with the reason, in Chinese
+    assert "本身还不认识" in queue.call("教给助手", ALIAS, "不存在的单位", OPERATOR)[0]
+    report, table, chosen = queue.call("教给助手", ALIAS, DEPARTMENT, OPERATOR)
+    assert report == f"已记住：“{ALIAS}”即“{DEPARTMENT}”。"
+    assert [row[:3] for row in table["data"]] == [[ALIAS, DEPARTMENT, "张三"]], "who: the name given at login"
+    assert [value for _, value in chosen["choices"]] == [ALIAS]
+    # the very next question understands the word: no restart, no refresh
+    taught = _ask(server, ALIAS_QUESTION)
+    assert DEPARTMENT in taught and figure in taught and NOT_UNDERSTOOD not in taught
+    report, table, _ = queue.call("查看教过的说法", OPERATOR)
+    assert "共教过 1 个说法" in report and table["data"][0][:3] == [ALIAS, DEPARTMENT, "张三"]
+    assert REFUSED in queue.call("删除此说法", ALIAS, "wrong")[0]
+    assert figure in _ask(server, ALIAS_QUESTION), "nothing was removed"
+    report, table, chosen = queue.call("删除此说法", ALIAS, OPERATOR)
+    assert report == f"已删除：“{ALIAS}”。" and ALIAS not in str(table["data"]) and not chosen["choices"]
+    assert NOT_UNDERSTOOD in _ask(server, ALIAS_QUESTION)
+    assert queue.call("删除此说法", ALIAS, OPERATOR)[0] == f"没有教过“{ALIAS}”这个说法。"
 
 
 def test_the_operator_uploads_in_chinese(server: page_server.Server, browser: Browser, tmp_path: Path):
