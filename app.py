@@ -15,8 +15,8 @@ session holds its own ``PageSession`` in ``gr.State`` so follow-ups resolve
 against that visitor's last answer.  ``/chat`` answers with text for
 ``gradio_client`` scripts and the load test.
 
-Writes are a privilege: the upload tab exists only when an operator password is
-set (``BUDGETQA_ADMIN_PASSWORD``), and every write handler checks the password
+Writes are a privilege: the upload, version and teach tabs exist only when an operator
+password is set (``BUDGETQA_ADMIN_PASSWORD``), and every write handler checks the password
 sent with its event, because a hidden control can still be called over Gradio's
 queue.  Listening beyond this machine requires ``BUDGETQA_PASSWORD`` (Gradio's
 login); the command line enforces that before the page starts.
@@ -37,7 +37,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +50,30 @@ from assistant.checks import render_text, run_checks
 from assistant.exports import findings_xlsx, table_csv, table_xlsx
 from assistant.presenting import FINDING_HEADERS, engine_name, export_name, finding_rows, result_table
 from assistant.record import conversation_docx, findings_docx
+from assistant.semantic.teach import Taught, TeachError
 from assistant.service import Assistant, Conversation
 from assistant.viewer import open_source
 from assistant.web import asset
 from assistant.web.source import message_html, source_html
 from assistant.web.turns import conversation_html, pending_html, turn_html
-from db import models as m
 from db.store import FileFacts, find_document
-from ingest.pipeline import document_count, ingest_paths
+from db.version_log import CURRENT
+from ingest.pipeline import FAILED, FileResult, document_count, ingest_paths
 from ingest.readers.dispatch import SUPPORTED
+from ingest.readers.errors import ReaderError
+from ingest.settings import operator as server_user
+from ingest.sources import Source, readable
+from ingest.versions import (
+    ReplacementPreview,
+    VersionError,
+    VersionInfo,
+    documents,
+    history,
+    preview,
+    resolve,
+    restore,
+    restore_preview,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +97,16 @@ MIME = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 REFUSED = "操作员密码不正确（或本页面未开放写入），没有做任何改动。"
+# figures a replacement preview lists; the count of the rest is given
+FIGURES_SHOWN = 50
+VERSION_HEADERS = ["状态", "版本", "入库时间", "入库人", "文件名", "大小（字节）", "能否恢复"]
+TAUGHT_HEADERS = ["说法", "指的是", "教的人", "时间"]
+_MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*[]<>|$~#"})
+
+# Every write event: one at a time, because the store takes one writer and two operators must
+# not race to replace the same document; never listed in the API page.
+WRITE_EVENT: dict[str, Any] = {"concurrency_limit": 1, "concurrency_id": "writes",
+                               "api_visibility": "private"}
 
 THEME = gr.themes.Soft(
     primary_hue="blue",
@@ -97,6 +122,30 @@ class PageSession:
 
     conversation: Conversation = field(default_factory=Conversation)
     blocks: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """An uploaded file waiting for the operator's confirmation, kept in the session on the server
+    (the browser cannot send a file of its choosing to be confirmed).
+
+    ``replaces`` is the hash of the stored version its preview was worked out
+    against: confirming replaces only that version, never one put in after the
+    operator saw the preview.
+    """
+
+    source: Source
+    replaces: str
+
+
+@dataclass(frozen=True)
+class PendingRestore:
+    """An earlier version waiting for the operator's confirmation to become current again;
+    ``replaces`` as for ``PendingUpload`` (``None``: the document had been removed)."""
+
+    identity: str
+    sha256: str
+    replaces: str | None
 
 
 class ChoiceData(gr.EventData):
@@ -236,61 +285,245 @@ class ChatPage:
             return False
         return hmac.compare_digest(password.encode(), self.admin_password.encode())
 
-    def _ingest(self, paths: list[Path], progress: gr.Progress) -> list[str]:
-        """Ingest files into the store and the index; one Chinese line per file."""
+    @staticmethod
+    def _who(request: gr.Request | None) -> str | None:
+        """Who made a change, for the version history and the taught words: the name given at the
+        meeting login (its form asks for one's name); without a login, the server's default
+        (``BUDGETQA_USER`` or the account running).  A record of who did it, not a proof."""
+        return getattr(request, "username", None) or None
+
+    def _current(self, identity: str) -> str | None:
+        """The hash of the version stored under ``identity`` now; ``None`` when there is none."""
+        with Session(self.assistant.engine) as session:
+            stored = find_document(session, identity)
+            return stored.sha256 if stored is not None else None
+
+    def _ingest(self, sources: list[Source], who: str | None, progress: gr.Progress) -> list[str]:
+        """Ingest files under their identities into the store and the index; one Chinese line per file."""
         results = ingest_paths(
-            self.assistant.engine, paths, hook=self.assistant.index,
+            self.assistant.engine, sources, hook=self.assistant.index, who=who,
             progress=lambda items: progress.tqdm(items, desc="正在导入", unit="个文件"),
         )
         self.assistant.refresh()
-        return [f"- **{r.describe()}**" if r.failed else f"- {r.describe()}" for r in results]
+        return [_result_line(r) for r in results]
 
     def upload(
-        self, files: list[str] | None, password: str, progress: gr.Progress = gr.Progress()  # noqa: B008
-    ) -> tuple[str, str, list[str], Any]:
-        """Ingest new files at once; files that would replace a stored one wait for confirmation.
+        self, files: list[str] | None, password: str, request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, str, list[PendingUpload], Any]:
+        """Ingest new files at once; a file that would replace a stored document waits for
+        confirmation, shown with what would change.
 
         Returns the report, the status line, the files waiting and the confirmation row.
         Gradio recognises the progress tracker by the ``gr.Progress()`` default.
         """
+        hidden = gr.update(visible=False)
         if not self._operator(password):
-            return REFUSED, self.status(), [], gr.update(visible=False)
+            return REFUSED, self.status(), [], hidden
         if not files:
-            return "请先选择要导入的文件。", self.status(), [], gr.update(visible=False)
-        progress(0, desc="准备导入…")
-        paths = [Path(f) for f in files]
-        replacing = {p: stored for p in paths if (stored := self._replaced(p)) is not None}
-        lines = self._ingest([p for p in paths if p not in replacing], progress)
-        if replacing:
-            lines += ["", "**以下文件会替换库中已有的同名文件，替换后问答将使用新文件的数字：**"]
-            lines += [_replacement_line(p, stored) for p, stored in replacing.items()]
+            return "请先选择要导入的文件。", self.status(), [], hidden
+        progress(0, desc="正在核对文件…")
+        now: list[Source] = []
+        waiting: list[PendingUpload] = []
+        previews: list[ReplacementPreview] = []
+        refused: list[str] = []
+        for path in map(Path, files):
+            name = readable(path.name)
+            try:
+                source = self._source(path, {s.identity for s in now} | {p.source.identity for p in waiting})
+                found = self._replacement(source)
+            except (VersionError, ReaderError) as exc:
+                refused.append(_result_line(FileResult(path, FAILED, str(exc), identity=name)))
+                continue
+            if found is None:
+                now.append(source)
+            else:
+                waiting.append(PendingUpload(source, found.current.sha256 if found.current else ""))
+                previews.append(found)
+        lines = [*(self._ingest(now, self._who(request), progress) if now else []), *refused]
+        if previews:
+            lines += ["", "**以下文件会替换库中已有的文档，替换后问答将使用新文件的数字：**"]
+            for found in previews:
+                lines += ["", *_preview_md(found, "新文件")]
             lines += ["", "请核对后点击“确认替换”；不替换请点“取消”。"]
-        waiting = [str(p) for p in replacing]
         return "\n".join(lines), self.status(), waiting, gr.update(visible=bool(waiting))
 
+    def _source(self, path: Path, taken: set[str]) -> Source:
+        """The upload as the stored document it stands for.
+
+        An upload carries its file name only, while a stored document is known by
+        its path in the folder ingested, so ``resolve`` finds the document the name
+        means (``data/samples/x.txt`` for ``x.txt``).  ``VersionError`` when several
+        stored documents bear the name, or another file of this upload already
+        stands for that document: which one to replace is never guessed.
+        """
+        engine = self.assistant.engine
+        name = readable(path.name)
+        try:
+            identity = resolve(engine, name)
+        except VersionError:
+            alike = "、".join(k for k in documents(engine) if Path(k).name == name)
+            raise VersionError(f"库中有几个文档都叫这个名字（{alike}），无法确定要替换哪一个；"
+                               "请在命令行用 budgetqa ingest 按路径导入") from None
+        if identity in taken:
+            raise VersionError(f"本次选择的另一个文件也要导入为 {identity}，请分开导入")
+        return Source(path, identity)
+
+    def _replacement(self, source: Source) -> ReplacementPreview | None:
+        """What ingesting an upload would replace; ``None`` when it replaces nothing (a new document,
+        or the very bytes stored already) and so goes in at once.  ``ReaderError`` when it cannot
+        be read."""
+        stored = self._current(source.identity)
+        if stored is None or stored == FileFacts.of(source.path, source.identity).sha256:
+            return None
+        return preview(self.assistant.engine, source.path, source.identity)
+
     def confirm(
-        self, waiting: list[str], password: str, progress: gr.Progress = gr.Progress()  # noqa: B008
-    ) -> tuple[str, str, list[str], Any]:
-        """Replace the stored files the operator confirmed, after checking the password again."""
+        self, waiting: list[PendingUpload], password: str, request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, str, list[PendingUpload], Any]:
+        """Replace the stored documents the operator confirmed, after checking the password again.
+
+        A document that changed since its preview (another operator replaced it
+        meanwhile) is left alone: the operator confirmed replacing what they saw.
+        """
         if not self._operator(password):
             return REFUSED, self.status(), waiting, gr.update(visible=bool(waiting))
         if not waiting:
             return "没有等待确认的文件。", self.status(), [], gr.update(visible=False)
-        lines = self._ingest([Path(p) for p in waiting], progress)
-        return "\n".join(["**已按确认替换：**", *lines]), self.status(), [], gr.update(visible=False)
+        ready, stale = [], []
+        for pending in waiting:
+            if self._current(pending.source.identity) == pending.replaces:
+                ready.append(pending.source)
+            else:
+                stale.append(f"- **{_md(pending.source.identity)}：没有替换**。预览之后库中的版本已经变了，"
+                             "请重新上传核对。")
+        lines = self._ingest(ready, self._who(request), progress) if ready else []
+        return "\n".join(["**已按确认替换：**", *lines, *stale]), self.status(), [], gr.update(visible=False)
 
-    def cancel(self) -> tuple[str, list[str], Any]:
+    def cancel(self) -> tuple[str, list[PendingUpload], Any]:
         """Drop the files waiting for confirmation; nothing is changed."""
         return "已取消，库中的文件没有改动。", [], gr.update(visible=False)
 
-    def _replaced(self, path: Path) -> m.Document | None:
-        """The stored document a file would replace (same name, different content), if any."""
-        with Session(self.assistant.engine) as session:
-            stored = find_document(session, path.name)
-            if stored is None or stored.sha256 == FileFacts.of(path).sha256:
-                return None
-            session.expunge(stored)
-            return stored
+    # ---- versions: every listing and restore checks the operator password -------------------
+
+    def versions(self, given: str | None, password: str) -> tuple[Any, list[list[str]], Any, str, None, Any]:
+        """A document's versions (the first document when none is given): the document list, the
+        versions table, the versions it can go back to and a note.  A new listing drops a restore
+        waiting for confirmation: the operator has moved on."""
+        hidden = gr.update(visible=False)
+        if not self._operator(password):
+            return gr.update(), [], gr.update(choices=[], value=None), REFUSED, None, hidden
+        return *self._listing(given), None, hidden
+
+    def _listing(self, given: str | None) -> tuple[Any, list[list[str]], Any, str]:
+        engine = self.assistant.engine
+        names = documents(engine)
+        empty = gr.update(choices=[], value=None)
+        if not names:
+            return empty, [], empty, "库中还没有任何文档。"
+        try:
+            identity = resolve(engine, given) if given else names[0]
+        except VersionError as exc:
+            return gr.update(choices=names), [], empty, _md(str(exc))
+        found = history(engine, identity)
+        chosen = gr.update(choices=names, value=identity)
+        if not found:
+            return chosen, [], empty, f"库中没有“{_md(identity)}”的版本记录。"
+        earlier = [(_version_label(v), v.sha256) for v in found if v.restorable and v.status != CURRENT]
+        note = f"**{_md(identity)}**：共 {len(found)} 个版本，最新的在最上面。" + (
+            "选择要恢复的版本，先点“预览恢复”核对改动。" if earlier else "没有可以恢复的以前版本。")
+        rows = [_version_row(v) for v in found]
+        return chosen, rows, gr.update(choices=earlier, value=earlier[0][1] if earlier else None), note
+
+    def preview_restore(
+        self, identity: str | None, sha256: str | None, password: str
+    ) -> tuple[str, PendingRestore | None, Any]:
+        """What going back to a version would change; the restore waits for confirmation, as a
+        replacing upload does, because it replaces the figures every user is answered from."""
+        hidden = gr.update(visible=False)
+        if not self._operator(password):
+            return REFUSED, None, hidden
+        if not identity or not sha256:
+            return "请先点“查看版本”，再选择要恢复的版本。", None, hidden
+        try:
+            identity = resolve(self.assistant.engine, identity)  # the document box also takes a typed name
+            found = restore_preview(self.assistant.engine, identity, sha256)
+        except (VersionError, ReaderError) as exc:
+            return _md(str(exc)), None, hidden
+        if found.unchanged:
+            return f"**{_md(identity)}**：这就是当前版本，不需要恢复。", None, hidden
+        lines = [*_preview_md(found, f"版本 {found.sha256[:12]}"), "",
+                 "请核对后点击“确认恢复”；不恢复请点“不恢复”。"]
+        pending = PendingRestore(identity, found.sha256, found.current.sha256 if found.current else None)
+        return "\n".join(lines), pending, gr.update(visible=True)
+
+    def confirm_restore(
+        self, pending: PendingRestore | None, password: str, request: gr.Request
+    ) -> tuple[str, str, Any, list[list[str]], Any, str, PendingRestore | None, Any]:
+        """Restore the version the operator previewed, after checking the password again; the
+        result, the status line and the document's versions listed afresh."""
+        if not self._operator(password):
+            return REFUSED, self.status(), gr.update(), [], gr.update(), "", pending, gr.update()
+        if pending is None:
+            return ("没有等待确认的恢复。", self.status(), *self._listing(None), None,
+                    gr.update(visible=False))
+        if self._current(pending.identity) != pending.replaces:
+            line = f"- **{_md(pending.identity)}：没有恢复**。预览之后库中的版本已经变了，请重新预览。"
+        else:
+            result = restore(self.assistant.engine, pending.identity, pending.sha256,
+                             who=self._who(request), hook=self.assistant.index)
+            self.assistant.refresh()
+            line = _result_line(result)
+        return line, self.status(), *self._listing(pending.identity), None, gr.update(visible=False)
+
+    @staticmethod
+    def cancel_restore() -> tuple[str, None, Any]:
+        """Drop the restore waiting for confirmation; nothing is changed."""
+        return "已取消，没有恢复。", None, gr.update(visible=False)
+
+    # ---- taught words: teaching, listing and removing each check the operator password --------
+
+    def teach_word(
+        self, alias: str | None, target: str | None, password: str, request: gr.Request
+    ) -> tuple[str, list[list[str]], Any]:
+        """Teach the engine that ``alias`` means ``target``; the facade drops its cached vocabulary,
+        so the very next question on any page understands the word.  The result line and the
+        taught words listed afresh."""
+        if not self._operator(password):
+            return REFUSED, [], _no_choices()
+        try:
+            # without a login, the server's default as for an upload (the facade alone knows only
+            # BUDGETQA_USER), so the list never says 未注明 for a word taught on the page
+            taught = self.assistant.teach(alias or "", target or "", self._who(request) or server_user())
+        except TeachError as exc:  # a bad word is the operator's to fix: said in Chinese, not raised
+            return _md(str(exc)), *self._taught_listing()
+        return f"已记住：“{_md(taught.alias)}”即“{_md(taught.target)}”。", *self._taught_listing()
+
+    def taught_words(self, password: str) -> tuple[str, list[list[str]], Any]:
+        """The words staff taught, newest first; behind the password like the rest of the tab,
+        because who taught what is the operators' business."""
+        if not self._operator(password):
+            return REFUSED, [], _no_choices()
+        rows, choices = self._taught_listing()
+        note = f"共教过 {len(rows)} 个说法，最新的在最上面。" if rows else "还没有教过任何说法。"
+        return note, rows, choices
+
+    def forget_word(self, alias: str | None, password: str) -> tuple[str, list[list[str]], Any]:
+        """Remove a taught word; questions using it are no longer understood from the next one on."""
+        if not self._operator(password):
+            return REFUSED, [], _no_choices()
+        alias = (alias or "").strip()
+        if not alias:
+            return "请先填写或选择要删除的说法。", *self._taught_listing()
+        if self.assistant.forget(alias):
+            return f"已删除：“{_md(alias)}”。", *self._taught_listing()
+        return f"没有教过“{_md(alias)}”这个说法。", *self._taught_listing()
+
+    def _taught_listing(self) -> tuple[list[list[str]], Any]:
+        """The taught words as table rows and as the choices of the delete list."""
+        words = self.assistant.taught()
+        return [_taught_row(t) for t in words], gr.update(choices=[t.alias for t in words], value=None)
 
     # ---- layout ---------------------------------------------------------------------------
 
@@ -306,9 +539,13 @@ class ChatPage:
             with gr.Tabs():
                 with gr.Tab("问答"):
                     self._chat_tab(session)
-                if self.admin_password:
-                    with gr.Tab("导入文件"):
+                if self.admin_password:  # without an operator password no write event exists at all
+                    with gr.Tab("导入文件", elem_id="upload-tab"):
                         self._upload_tab(status)
+                    with gr.Tab("版本历史", elem_id="versions-tab"):
+                        self._versions_tab(status)
+                    with gr.Tab("教词", elem_id="teach-tab"):
+                        self._teach_tab()
                 with gr.Tab("数据核对"):
                     self._check_tab()
             # the hidden pair only carries the /chat API; the page itself uses the events above
@@ -344,10 +581,10 @@ class ChatPage:
         clear.click(self.new_conversation, None, outputs, api_visibility="private", queue=False)
 
     def _upload_tab(self, status: gr.Markdown) -> None:
-        """Upload files with the operator password; replacing a stored file needs a confirmation."""
+        """Upload files with the operator password; replacing a stored document needs a confirmation."""
         gr.Markdown(
-            f"支持的格式：{'、'.join(SUPPORTED)}。新文件直接导入；与库中同名但内容不同的文件会先列出，"
-            "确认后才替换；内容相同则不重复导入。导入和替换都需要操作员密码。"
+            f"支持的格式：{'、'.join(SUPPORTED)}。新文件直接导入；与库中文档同名但内容不同的文件先列出改动"
+            "（记录条数和不同的数字），确认后才替换；内容相同则不重复导入。导入和替换都需要操作员密码。"
         )
         password = gr.Textbox(label="操作员密码", type="password", max_lines=1)
         # no file_types: Gradio's own type check answers in English; the pipeline names bad types in Chinese
@@ -359,15 +596,70 @@ class ChatPage:
         with gr.Row(visible=False) as confirm_row:
             confirm = gr.Button("确认替换", variant="stop", scale=0, min_width=160)
             cancel = gr.Button("取消", scale=0, min_width=120)
-        # one write at a time: the store takes one writer, and two uploads of the
-        # same file name must not race to replace each other
         start.click(self.upload, [files, password], [result, status, waiting, confirm_row],
-                    concurrency_limit=1, concurrency_id="writes", show_progress_on=result,
-                    api_visibility="private")
+                    show_progress_on=result, **WRITE_EVENT)
         confirm.click(self.confirm, [waiting, password], [result, status, waiting, confirm_row],
-                      concurrency_limit=1, concurrency_id="writes", show_progress_on=result,
-                      api_visibility="private")
+                      show_progress_on=result, **WRITE_EVENT)
         cancel.click(self.cancel, None, [result, waiting, confirm_row], api_visibility="private")
+
+    def _versions_tab(self, status: gr.Markdown) -> None:
+        """A document's versions, and going back to an earlier one: previewed, then confirmed."""
+        gr.Markdown(
+            "每个文档的各个版本（当前、已被替换、已移除），以及入库时间、入库人和版本哈希。可以把文档恢复为"
+            "以前的版本：先预览改动，确认后才恢复。查看和恢复都需要操作员密码。"
+        )
+        password = gr.Textbox(label="操作员密码", type="password", max_lines=1)
+        with gr.Row(equal_height=True):
+            # custom values: a file name or path typed here is resolved on the server like the CLI's
+            document = gr.Dropdown(label="文档", choices=[], allow_custom_value=True, scale=3,
+                                   info="点“查看版本”列出库中的文档；也可输入文件名或路径")
+            listing = gr.Button("查看版本", variant="primary", scale=0, min_width=160)
+        note = gr.Markdown()
+        table = gr.Dataframe(headers=VERSION_HEADERS, label="版本（最新的在最上面）", interactive=False,
+                             wrap=True, elem_classes="zh-table")
+        with gr.Row(equal_height=True):
+            version = gr.Dropdown(label="恢复为", choices=[], allow_custom_value=True, scale=3)
+            check = gr.Button("预览恢复", scale=0, min_width=160)
+        result = gr.Markdown(min_height=40)
+        pending = gr.State(None)
+        with gr.Row(visible=False) as confirm_row:
+            confirm = gr.Button("确认恢复", variant="stop", scale=0, min_width=160)
+            cancel = gr.Button("不恢复", scale=0, min_width=120)
+        listed = [document, table, version, note, pending, confirm_row]
+        listing.click(self.versions, [document, password], listed, api_visibility="private")
+        document.input(self.versions, [document, password], listed, api_visibility="private")
+        check.click(self.preview_restore, [document, version, password], [result, pending, confirm_row],
+                    show_progress_on=result, api_visibility="private")
+        confirm.click(self.confirm_restore, [pending, password], [result, status, *listed],
+                      show_progress_on=result, **WRITE_EVENT)
+        cancel.click(self.cancel_restore, None, [result, pending, confirm_row], api_visibility="private")
+
+    def _teach_tab(self) -> None:
+        """Teach the engine a name variant or synonym, list the words taught, remove one."""
+        gr.Markdown(
+            "把同事常用的说法教给助手：例如“医保中心”指的是“医疗保障事务中心”。“指的是”必须是库中的部门、专项、"
+            "指标、科目名称或词表里的词。教会后下一个问题就能用这个说法。教、查看和删除都需要操作员密码。"
+        )
+        password = gr.Textbox(label="操作员密码", type="password", max_lines=1)
+        with gr.Row(equal_height=True):
+            alias = gr.Textbox(label="说法（别名）", max_lines=1, placeholder="例如：医保中心")
+            target = gr.Textbox(label="指的是（库中的名称或词）", max_lines=1,
+                                placeholder="例如：医疗保障事务中心")
+        with gr.Row():
+            teach = gr.Button("教给助手", variant="primary", scale=0, min_width=160)
+            listing = gr.Button("查看教过的说法", scale=0, min_width=160)
+        result = gr.Markdown(min_height=40)
+        table = gr.Dataframe(headers=TAUGHT_HEADERS, label="教过的说法（最新的在最上面）", interactive=False,
+                             wrap=True, elem_classes="zh-table")
+        with gr.Row(equal_height=True):
+            # choosing a taught word only fills the alias box in the browser: the delete reads that box
+            chosen = gr.Dropdown(label="选择教过的说法", choices=[], scale=3, info="点“查看教过的说法”列出")
+            forget = gr.Button("删除此说法", variant="stop", scale=0, min_width=160)
+        listed = [result, table, chosen]
+        teach.click(self.teach_word, [alias, target, password], listed, **WRITE_EVENT)
+        listing.click(self.taught_words, password, listed, api_visibility="private")
+        forget.click(self.forget_word, [alias, password], listed, **WRITE_EVENT)
+        chosen.input(None, chosen, alias, js="(word) => word", api_visibility="private")
 
     def _check_tab(self) -> None:
         """The reconciliation report of everything stored, the same as ``budgetqa check``, with downloads."""
@@ -389,10 +681,77 @@ class ChatPage:
         start.click(self.check, None, [headline, table, text, xlsx, docx], api_visibility="private")
 
 
-def _replacement_line(path: Path, stored: m.Document) -> str:
-    """What replacing a stored file means, in one line: when the stored version came, both sizes."""
-    return (f"- {path.name}：库中版本导入于 {stored.ingested_at:%Y-%m-%d %H:%M}，{stored.size:,} 字节；"
-            f"新文件 {path.stat().st_size:,} 字节")
+def _md(text: str) -> str:
+    """Text from a document, a file name or a message, safe inside the reports' Markdown: a name
+    holding ``|``, ``*`` or ``<`` must not break a table or become emphasis or markup.
+    Underscores stay, since file names are full of them and GFM leaves them alone inside words."""
+    return " ".join(text.split()).translate(_MD_ESCAPES)
+
+
+def _result_line(result: FileResult) -> str:
+    """One file's result as a report line, failures in bold."""
+    text = _md(result.describe())
+    return f"- **{text}**" if result.failed else f"- {text}"
+
+
+def _preview_md(found: ReplacementPreview, incoming: str) -> list[str]:
+    """What a replacement changes, as Markdown lines: the version it replaces, the record counts
+    that differ and the figures that read differently.
+
+    Figures whose value changes come first, because those are what a meeting
+    would quote wrongly; figures that only vanish or appear follow (the counts
+    already say how many).
+    """
+    current = found.current
+    head = f"**{_md(found.identity)}**：{incoming} {_md(found.file_name)}（{found.size:,} 字节）"
+    if current is None:
+        head += "将重新放回库中（该文档已被移除）。"
+    else:
+        head += (f"将替换当前版本（{current.sha256[:12]}，{current.ingested_at.astimezone():%Y-%m-%d %H:%M} "
+                 f"由 {_md(current.ingested_by or '未注明')} 导入，{current.size:,} 字节）。")
+    lines = [head]
+    counts = [(kind, old, new) for kind, (old, new) in found.counts.items() if old != new]
+    if counts:
+        lines += ["", "| 记录 | 当前 | 替换后 |", "| --- | ---: | ---: |"]
+        lines += [f"| {kind} | {old:,} | {new:,} |" for kind, old, new in counts]
+    changes = sorted(found.changes, key=lambda c: (c.old is None, c.new is None))  # stable: document order
+    if changes:
+        lines += ["", f"数字不同的有 {len(changes)} 处：", "", "| 类别 | 项目 | 当前 | 替换后 |",
+                  "| --- | --- | ---: | ---: |"]
+        lines += [f"| {c.kind} | {_md(c.name)} | {_md(c.old or '（无）')} | {_md(c.new or '（无）')} |"
+                  for c in changes[:FIGURES_SHOWN]]
+        if len(changes) > FIGURES_SHOWN:
+            lines += ["", f"……另有 {len(changes) - FIGURES_SHOWN} 处数字不同，未逐一列出。"]
+    if not counts and not changes:
+        lines.append("记录条数和数字都没有变化（只有原文的写法不同）。")
+    return lines
+
+
+def _version_row(version: VersionInfo) -> list[str]:
+    """One version as a row of the versions table (times in the server's local time)."""
+    if version.status == CURRENT:
+        restorable = "当前版本"
+    else:
+        restorable = "可以恢复" if version.restorable else "原文件未保存，不能恢复"
+    return [version.status_name, version.sha256[:12], f"{version.ingested_at.astimezone():%Y-%m-%d %H:%M}",
+            version.ingested_by or "未注明", version.file_name, f"{version.size:,}", restorable]
+
+
+def _version_label(version: VersionInfo) -> str:
+    """A version as the restore list names it: hash, time, who, status."""
+    return (f"{version.sha256[:12]}　{version.ingested_at.astimezone():%Y-%m-%d %H:%M}　"
+            f"{version.ingested_by or '未注明'}　{version.status_name}")
+
+
+def _taught_row(word: Taught) -> list[str]:
+    """One taught word as a row of the taught-words table; stored in UTC, shown in local time."""
+    at = word.taught_at.replace(tzinfo=UTC) if word.taught_at.tzinfo is None else word.taught_at
+    return [word.alias, word.target, word.taught_by or "未注明", f"{at.astimezone():%Y-%m-%d %H:%M}"]
+
+
+def _no_choices() -> Any:
+    """An emptied delete list: a refused event shows no taught words."""
+    return gr.update(choices=[], value=None)
 
 
 def _plain(method: Callable[[Any], Any]) -> Callable[[Any], Any]:

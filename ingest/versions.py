@@ -6,7 +6,8 @@
 - ``history(engine, identity)`` lists the versions ingested under an identity
   (``documents`` lists the identities, ``resolve`` finds the one a user means).
 - ``restore(engine, identity, sha256, who)`` makes an earlier version current
-  again by ingesting its stored bytes, exactly as if that file were ingested.
+  again by ingesting its stored bytes, exactly as if that file were ingested;
+  ``restore_preview`` says first what that would change.
 
 A page asks for confirmation with the preview before it ingests; the command
 line offers ``budgetqa versions`` and ``budgetqa restore``.
@@ -15,7 +16,8 @@ line offers ``budgetqa versions`` and ``budgetqa restore``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import zip_longest
@@ -38,6 +40,7 @@ from ingest.settings import Limits
 from ingest.sources import identity_of
 
 RESTORED = "已恢复"
+_NOT_KEPT = "该版本入库时还没有保存原文件，无法恢复"
 _SHOWN = 30  # figure changes a description lists; ``changes`` holds them all
 
 
@@ -289,6 +292,36 @@ def find_version(engine: Engine, identity: str, sha256: str) -> VersionInfo:
     return next(iter(found.values()))
 
 
+@contextmanager
+def _original(engine: Engine, version: VersionInfo) -> Iterator[Path | None]:
+    """The version's stored bytes as a file of its own name in a temporary folder, removed afterwards;
+    ``None`` when the store kept no bytes for it."""
+    with Session(engine) as session:
+        data = stored_bytes(session, version.sha256)
+    if data is None:
+        yield None
+        return
+    with TemporaryDirectory(prefix="budgetqa-restore-") as folder:
+        path = Path(folder) / version.file_name
+        path.write_bytes(data)
+        del data
+        yield path
+
+
+def restore_preview(engine: Engine, identity: str, sha256: str) -> ReplacementPreview:
+    """What restoring a version (hash or unique hash prefix) would change, as ``preview`` says it for
+    a file; nothing is written.  A restore replaces the current figures as much as an upload does,
+    so a page shows this and asks for confirmation before it calls ``restore``.
+
+    ``VersionError`` when the history has no such version or its bytes were not kept.
+    """
+    version = find_version(engine, identity, sha256)
+    with _original(engine, version) as path:
+        if path is None:
+            raise VersionError(_NOT_KEPT)
+        return preview(engine, path, identity)
+
+
 def restore(
     engine: Engine, identity: str, sha256: str, who: str | None = None, hook: IndexHook | None = None
 ) -> FileResult:
@@ -300,15 +333,9 @@ def restore(
     history has no such version.
     """
     version = find_version(engine, identity, sha256)
-    with Session(engine) as session:
-        data = stored_bytes(session, version.sha256)
-    if data is None:
-        return FileResult(Path(version.file_name), FAILED, "该版本入库时还没有保存原文件，无法恢复",
-                          identity=identity)
-    with TemporaryDirectory(prefix="budgetqa-restore-") as folder:
-        path = Path(folder) / version.file_name
-        path.write_bytes(data)
-        del data
+    with _original(engine, version) as path:
+        if path is None:
+            return FileResult(Path(version.file_name), FAILED, _NOT_KEPT, identity=identity)
         result = ingest_file(engine, path, hook, identity=identity, who=who)
     if result.status in (ADDED, REPLACED):
         result.status = RESTORED

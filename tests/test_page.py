@@ -106,6 +106,7 @@ def test_the_page_opens_at_its_title_in_chinese(browser: Browser, server: page_s
     expect(page.get_by_role("tab", name="问答")).to_be_in_viewport()
     expect(page.get_by_placeholder("例如：哪个部门的专项预算最多？")).to_be_in_viewport()
     expect(page.get_by_role("tab", name="导入文件")).to_have_count(0)  # no operator password: no writes
+    expect(page.get_by_role("tab", name="教词")).to_have_count(0)
     assert english_words(page) == set()
     shot(page, f"01-first-view-{width}.png")
     page.context.close()

@@ -9,6 +9,7 @@ control can be hidden while its event still runs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -29,7 +30,11 @@ from test_page import english_words, shot
 PASSWORD, OPERATOR = "meeting-2026", "operator-2026"
 SETTINGS = {"BUDGETQA_PASSWORD": PASSWORD, "BUDGETQA_ADMIN_PASSWORD": OPERATOR}
 REFUSED = "操作员密码不正确"
-FIGURE_QUESTION, FIGURE = "管理委员会办公室的三公经费是多少？", "44.8万元"
+FIGURE_QUESTION, FIGURE, ALTERED = "管理委员会办公室的三公经费是多少？", "44.8万元", "1.0万元"
+STORED = f"data/samples/{DEPT_TXT}"  # the identity ``budgetqa ingest data/samples/…`` gives it
+# a nickname nobody wrote into the documents or the lexicon, for the department the sample is about
+ALIAS, DEPARTMENT = "大白楼", "管理委员会办公室"
+ALIAS_QUESTION, NOT_UNDERSTOOD = f"{ALIAS}的三公经费是多少？", "没能理解"
 
 
 @pytest.fixture(scope="module")
@@ -105,30 +110,108 @@ class Queue:
         raise AssertionError("no result")
 
 
-def _figure(server: page_server.Server) -> str:
+def _ask(server: page_server.Server, question: str) -> str:
+    """The page's answer to ``question`` over its ``/chat`` API, as a logged-in visitor."""
     client = Client(server.url, auth=("张三", PASSWORD), verbose=False)
-    return client.predict(FIGURE_QUESTION, api_name="/chat")
+    return client.predict(question, api_name="/chat")
+
+
+def _figure(server: page_server.Server) -> str:
+    return _ask(server, FIGURE_QUESTION)
+
+
+def _altered(tmp_path: Path) -> Path:
+    """The stored department budget with one figure changed, under the same file name: an upload of
+    it stands for the stored ``data/samples/…`` document and replaces it."""
+    altered = tmp_path / DEPT_TXT
+    text = (SAMPLES / DEPT_TXT).read_text(encoding="utf-8")
+    assert text.count(f"“三公”经费预算{FIGURE}") == 1
+    altered.write_text(text.replace(f"“三公”经费预算{FIGURE}", f"“三公”经费预算{ALTERED}"), encoding="utf-8")
+    return altered
 
 
 def test_writes_over_the_queue_need_the_operator_password(server: page_server.Server, tmp_path: Path):
-    altered = tmp_path / DEPT_TXT
-    altered.write_text("重庆市万盛经济技术开发区管理委员会办公室2024年部门预算\n2024年“三公”经费预算1.0万元。\n",
-                       encoding="utf-8")
+    altered = _altered(tmp_path)
     queue = Queue(_logged_in(server))
     assert FIGURE in _figure(server)
     for wrong in ("", "wrong", PASSWORD):
         report = queue.call("开始导入", [queue.upload(altered)], wrong)[0]
         assert REFUSED in report
     assert FIGURE in _figure(server), "nothing was replaced"
-    report = queue.call("开始导入", [queue.upload(altered)], OPERATOR)[0]
-    assert "确认替换" in report and DEPT_TXT in report
+    report, status, *_ = queue.call("开始导入", [queue.upload(altered)], OPERATOR)
+    # the upload is named x.txt; the document it replaces was ingested as data/samples/x.txt
+    assert "确认替换" in report and f"**{STORED}**：新文件 {DEPT_TXT}" in report
+    # what changes: the one figure that differs, as it was and as it would be
+    assert "数字不同的有 1 处" in report and "“三公”经费预算（2024年） | 44.8，减少4 | 1.0，减少4 |" in report
     assert FIGURE in _figure(server), "a replacement waits for the confirmation"
     # the files waiting are the session's state on the server: the client sends nothing for them
     assert REFUSED in queue.call("确认替换", None, "wrong")[0]
     assert FIGURE in _figure(server)
-    report = queue.call("确认替换", None, OPERATOR)[0]
-    assert f"{DEPT_TXT}：已替换" in report
-    assert FIGURE not in _figure(server)
+    report, after, *_ = queue.call("确认替换", None, OPERATOR)
+    assert f"{STORED}：已替换" in report
+    assert ALTERED in _figure(server) and FIGURE not in _figure(server)
+    assert re.search(r"已导入 \d+ 份", after).group() == re.search(r"已导入 \d+ 份", status).group(), \
+        "replaced, not added beside it"
+
+
+def test_versions_and_restore_over_the_queue_need_the_operator_password(
+    server: page_server.Server, tmp_path: Path
+):
+    queue = Queue(_logged_in(server))
+    original = hashlib.sha256((SAMPLES / DEPT_TXT).read_bytes()).hexdigest()
+    queue.call("开始导入", [queue.upload(_altered(tmp_path))], OPERATOR)
+    queue.call("确认替换", None, OPERATOR)  # nothing waits when the test before replaced it already
+    assert ALTERED in _figure(server)
+    for wrong in ("", "wrong", PASSWORD):
+        assert REFUSED in queue.call("查看版本", DEPT_TXT, wrong)[3]
+    # the document box takes a file name as the command line does
+    document, table, versions, note, *_ = queue.call("查看版本", DEPT_TXT, OPERATOR)
+    assert document["value"] == STORED and STORED in note
+    rows = table["data"]
+    assert (rows[0][0], rows[0][3]) == ("当前", "张三"), "the upload records the name given at login"
+    assert (rows[-1][0], rows[-1][1], rows[-1][6]) == ("已被替换", original[:12], "可以恢复")
+    assert original in [value for _, value in versions["choices"]]
+    assert REFUSED in queue.call("预览恢复", STORED, original, "wrong")[0]
+    report = queue.call("预览恢复", STORED, original, OPERATOR)[0]
+    assert "确认恢复" in report and "“三公”经费预算（2024年） | 1.0，减少4 | 44.8，减少4 |" in report
+    assert ALTERED in _figure(server), "a restore waits for the confirmation"
+    # the restore waiting is the session's state on the server, like the files waiting
+    assert REFUSED in queue.call("确认恢复", None, "wrong")[0]
+    assert ALTERED in _figure(server)
+    report, _, _, table, *_ = queue.call("确认恢复", None, OPERATOR)
+    assert f"{STORED}：已恢复" in report
+    assert FIGURE in _figure(server)
+    assert [table["data"][0][i] for i in (0, 1, 3)] == ["当前", original[:12], "张三"]
+
+
+def test_taught_words_over_the_queue_need_the_operator_password(server: page_server.Server):
+    queue = Queue(_logged_in(server))
+    figure = re.search(r"三公经费：([\d.]+万元)", _figure(server)).group(1)  # whichever the tests before left
+    before = _ask(server, ALIAS_QUESTION)
+    assert NOT_UNDERSTOOD in before and figure not in before
+    for wrong in ("", "wrong", PASSWORD):
+        assert REFUSED in queue.call("教给助手", ALIAS, DEPARTMENT, wrong)[0]
+        report, table, chosen = queue.call("查看教过的说法", wrong)
+        assert REFUSED in report and ALIAS not in str(table["data"]) and not chosen["choices"]
+    assert NOT_UNDERSTOOD in _ask(server, ALIAS_QUESTION), "nothing was taught"
+    assert queue.call("查看教过的说法", OPERATOR)[0] == "还没有教过任何说法。"
+    # a target the engine does not know itself is refused with the reason, in Chinese
+    assert "本身还不认识" in queue.call("教给助手", ALIAS, "不存在的单位", OPERATOR)[0]
+    report, table, chosen = queue.call("教给助手", ALIAS, DEPARTMENT, OPERATOR)
+    assert report == f"已记住：“{ALIAS}”即“{DEPARTMENT}”。"
+    assert [row[:3] for row in table["data"]] == [[ALIAS, DEPARTMENT, "张三"]], "who: the name given at login"
+    assert [value for _, value in chosen["choices"]] == [ALIAS]
+    # the very next question understands the word: no restart, no refresh
+    taught = _ask(server, ALIAS_QUESTION)
+    assert DEPARTMENT in taught and figure in taught and NOT_UNDERSTOOD not in taught
+    report, table, _ = queue.call("查看教过的说法", OPERATOR)
+    assert "共教过 1 个说法" in report and table["data"][0][:3] == [ALIAS, DEPARTMENT, "张三"]
+    assert REFUSED in queue.call("删除此说法", ALIAS, "wrong")[0]
+    assert figure in _ask(server, ALIAS_QUESTION), "nothing was removed"
+    report, table, chosen = queue.call("删除此说法", ALIAS, OPERATOR)
+    assert report == f"已删除：“{ALIAS}”。" and ALIAS not in str(table["data"]) and not chosen["choices"]
+    assert NOT_UNDERSTOOD in _ask(server, ALIAS_QUESTION)
+    assert queue.call("删除此说法", ALIAS, OPERATOR)[0] == f"没有教过“{ALIAS}”这个说法。"
 
 
 def test_the_operator_uploads_in_chinese(server: page_server.Server, browser: Browser, tmp_path: Path):

@@ -21,7 +21,7 @@ from db.citations import cite
 from ingest.pipeline import ADDED, FAILED, REPLACED, UNCHANGED, ingest_file, ingest_paths, remove_file
 from ingest.readers.errors import ReaderError
 from ingest.sources import Source, identity_of
-from ingest.versions import RESTORED, VersionError, history, preview, resolve, restore
+from ingest.versions import RESTORED, VersionError, history, preview, resolve, restore, restore_preview
 
 MEMO = "关于会议室使用的通知\n\n即日起预约会议室请提前一天登记。\n"
 MEMO_B = "关于车辆使用的通知\n\n公务用车须提前两天申请。\n"
@@ -161,6 +161,27 @@ def test_restore_brings_an_earlier_version_back(store, dept):
     assert restore(engine, "办公室.txt", old.sha256).status == UNCHANGED
     with pytest.raises(VersionError, match="没有哈希以“ffff”开头的版本"):
         restore(engine, "办公室.txt", "ffff")
+
+
+def test_restore_preview_says_what_going_back_changes_and_writes_nothing(store, dept):
+    engine = store()
+    ingest_file(engine, dept, identity="办公室.txt")
+    _edit(dept, "44.8万元", "54.8万元", line=71)
+    ingest_file(engine, dept, identity="办公室.txt")
+    current, old = history(engine, "办公室.txt")
+    before = snapshot(engine)
+    found = restore_preview(engine, "办公室.txt", old.sha256[:8])
+    assert snapshot(engine) == before
+    assert found.replaces and found.current == current
+    assert (found.sha256, found.file_name) == (old.sha256, DEPT_TXT)
+    assert [(c.kind, "54.8" in c.old, "44.8" in c.new) for c in found.changes] == [("叙述数字", True, True)]
+    assert restore_preview(engine, "办公室.txt", current.sha256).unchanged
+    with pytest.raises(VersionError, match="没有哈希以“ffff”开头的版本"):
+        restore_preview(engine, "办公室.txt", "ffff")
+    with Session(engine) as s, s.begin():
+        s.query(m.StoredFile).delete()
+    with pytest.raises(VersionError, match="没有保存原文件"):
+        restore_preview(engine, "办公室.txt", old.sha256)
 
 
 def test_a_removed_document_stays_listed_and_can_come_back(store, tmp_path):
