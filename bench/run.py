@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("bench.latency", "bench.retrieval", "bench.page_start", "bench.page_answer", "bench.load")
+BENCHMARKS = ("bench.latency", "bench.retrieval", "bench.page_start", "bench.page_answer", "bench.load",
+              "bench.scale")
 
 
 def main() -> int:
