@@ -27,7 +27,9 @@ AMOUNT = Numeric(18, 4)
 
 
 def _row_fk() -> ForeignKey:
-    """A link to the source row a fact came from; it goes when its document goes."""
+    """A link to the source row a fact came from; it goes when its document goes.  Every such
+    column is indexed: removing a replaced document's rows must find the facts that point at
+    them without scanning every fact of the library."""
     return ForeignKey("source_rows.id", ondelete="CASCADE")
 
 
@@ -151,9 +153,7 @@ class DepartmentName(Base):
         ForeignKey("departments.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(Text)
-    source_row_id: Mapped[int | None] = mapped_column(
-        _row_fk()
-    )
+    source_row_id: Mapped[int | None] = mapped_column(_row_fk(), index=True)
 
 
 class Fund(Base):
@@ -174,13 +174,13 @@ class Fund(Base):
     catalog_name: Mapped[str | None] = mapped_column(Text)
     catalog_amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
     catalog_amount_text: Mapped[str | None] = mapped_column(String(64))
-    catalog_row_id: Mapped[int | None] = mapped_column(_row_fk())
+    catalog_row_id: Mapped[int | None] = mapped_column(_row_fk(), index=True)
     form_id: Mapped[int | None] = mapped_column(
         ForeignKey("fund_forms.id", ondelete="SET NULL", use_alter=True)
     )
     table_amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
     table_amount_text: Mapped[str | None] = mapped_column(String(64))
-    table_row_id: Mapped[int | None] = mapped_column(_row_fk())
+    table_row_id: Mapped[int | None] = mapped_column(_row_fk(), index=True)
 
 
 class FundForm(Base):
@@ -202,16 +202,16 @@ class FundForm(Base):
     budget_text: Mapped[str] = mapped_column(String(64))
     overview: Mapped[str] = mapped_column(Text)
     goal: Mapped[str] = mapped_column(Text)
-    contact: Mapped[str] = mapped_column(String(128))
+    contact: Mapped[str] = mapped_column(String(128), index=True)
     phone: Mapped[str] = mapped_column(String(64))
     is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
-    name_row_id: Mapped[int | None] = mapped_column(_row_fk())
-    budget_row_id: Mapped[int | None] = mapped_column(_row_fk())
-    overview_row_id: Mapped[int | None] = mapped_column(_row_fk())
-    goal_row_id: Mapped[int | None] = mapped_column(_row_fk())
-    contact_row_id: Mapped[int | None] = mapped_column(_row_fk())
-    phone_row_id: Mapped[int | None] = mapped_column(_row_fk())
-    seq_row_id: Mapped[int | None] = mapped_column(_row_fk())
+    name_row_id: Mapped[int | None] = mapped_column(_row_fk(), index=True)
+    budget_row_id: Mapped[int | None] = mapped_column(_row_fk(), index=True)
+    overview_row_id: Mapped[int | None] = mapped_column(_row_fk(), index=True)
+    goal_row_id: Mapped[int | None] = mapped_column(_row_fk(), index=True)
+    contact_row_id: Mapped[int | None] = mapped_column(_row_fk(), index=True)
+    phone_row_id: Mapped[int | None] = mapped_column(_row_fk(), index=True)
+    seq_row_id: Mapped[int | None] = mapped_column(_row_fk(), index=True)
 
 
 class Indicator(Base):
@@ -236,7 +236,7 @@ class Indicator(Base):
     is_core: Mapped[bool | None] = mapped_column(Boolean)
     core_text: Mapped[str] = mapped_column(String(32))
     realigned: Mapped[bool] = mapped_column(Boolean, default=False)
-    source_row_id: Mapped[int] = mapped_column(_row_fk())
+    source_row_id: Mapped[int] = mapped_column(_row_fk(), index=True)
 
 
 class BudgetLine(Base):
@@ -259,7 +259,7 @@ class BudgetLine(Base):
     amount: Mapped[Decimal] = mapped_column(AMOUNT)
     amount_text: Mapped[str] = mapped_column(String(64))
     unit: Mapped[str] = mapped_column(String(16))
-    source_row_id: Mapped[int] = mapped_column(_row_fk())
+    source_row_id: Mapped[int] = mapped_column(_row_fk(), index=True)
 
 
 class StatedFact(Base):
@@ -282,7 +282,7 @@ class StatedFact(Base):
     change_amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
     change_text: Mapped[str] = mapped_column(String(64))
     base_year: Mapped[int | None] = mapped_column(Integer)
-    source_row_id: Mapped[int] = mapped_column(_row_fk())
+    source_row_id: Mapped[int] = mapped_column(_row_fk(), index=True)
 
 
 class Anomaly(Base):
@@ -306,9 +306,7 @@ class AnomalyRow(Base):
     anomaly_id: Mapped[int] = mapped_column(
         ForeignKey("anomalies.id", ondelete="CASCADE"), primary_key=True
     )
-    source_row_id: Mapped[int] = mapped_column(
-        _row_fk(), primary_key=True
-    )
+    source_row_id: Mapped[int] = mapped_column(_row_fk(), primary_key=True, index=True)
 
 
 class TaughtWord(Base):
