@@ -24,7 +24,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, MetaData, inspect
 
 from db.models import Base
 
@@ -81,6 +81,17 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, head()
 
 
+def _fresh_models() -> MetaData:
+    """A new copy of the models' tables for creating a store.  Once SQLAlchemy has added the
+    funds ↔ forms reference with ALTER on one database (PostgreSQL), it marks that constraint
+    done and would leave it out of the next database's CREATE TABLE in the same process (SQLite,
+    where it must be inline); a copy carries no such mark."""
+    fresh = MetaData()
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(fresh)
+    return fresh
+
+
 def _migrate(connection: Connection) -> str | None:
     """Stamp or create as needed, then run the revisions; returns the revision found before."""
     config = _config(connection)
@@ -88,7 +99,7 @@ def _migrate(connection: Connection) -> str | None:
     if before is None:
         before = _legacy_revision(connection)
         if before is None:
-            Base.metadata.create_all(connection)
+            _fresh_models().create_all(connection)
             command.stamp(config, "head")
             connection.commit()
             return None
