@@ -83,7 +83,9 @@ def read_clause(state: State, clause: int) -> ClauseInfo:
             continue
         _cues(info, token)
         measure = token.get("measure")
-        if measure is not None:
+        if measure == "department" and _after_department(state, i):
+            token.used = True  # 商务局作为主管部门: it says what the department is, asks nothing
+        elif measure is not None:
             info.measures.setdefault(measure, []).append(token)
         noun = token.get("noun")
         if noun is not None and not (token.has("dept") or token.has("fund")):
@@ -123,6 +125,12 @@ def _per_department(state: State, tokens: list[tuple[int, Token]]) -> bool:
                 after[1].used = True
             return True
     return False
+
+
+def _after_department(state: State, index: int) -> bool:
+    """Whether the word at ``index`` follows a department's name with only fillers between."""
+    before = state.next_content(index, -1)
+    return before is not None and before[1].has("dept")
 
 
 def _who_names(state: State, index: int) -> str | None:
