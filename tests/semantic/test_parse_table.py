@@ -190,6 +190,15 @@ row("S", "各单位有几个专项", over="departments", outputs={"count"})
 row("S", "城管的专项多少钱", depts={"城市管理局"}, outputs={"amount/sum"})  # a set's amount is its total
 # 其余各…: one set, not one row each
 row("S", "其余各部门的专项一共多少，卫健局除外", over="funds", outputs={"amount/sum"})
+# a bare 谁 asks for its subject noun, or for what is ranked; before a ranking word it asks whose
+row("S", "不算城管那个设施维护的大专项，剩下的平均一个多少钱", excluded=["城市管理设施维护专项"], depts=[],
+    outputs={"amount/avg"})  # the department before its fund only says whose fund is left out
+row("G", "{D1}作为主管部门，名下的专项有多少项", depts={"{D1}"},
+    outputs={"count/count", "amount"})  # 作为主管部门 says what the department is, asks no attribute
+row("S", "专项按金额排，第五名是谁", over="funds", order=nth(5))
+row("S", "第三名的专项是谁", over="funds", order=nth(3))
+row("S", "专项最多的是谁", over="departments", outputs={"count"})
+row("G", "预算最少的专项是谁", over="funds", order=MIN)
 row("S", "各镇都安排了城乡环境管理专项，比较一下各镇这块的预算，哪个镇最多", over="departments",
     groups={"镇"},
     second={"over": "departments", "groups": {"镇"}, "outputs": {"amount/sum"}, "funds": TOWN_FUNDS})

@@ -83,7 +83,9 @@ def read_clause(state: State, clause: int) -> ClauseInfo:
             continue
         _cues(info, token)
         measure = token.get("measure")
-        if measure is not None:
+        if measure == "department" and _after_department(state, i):
+            token.used = True  # 商务局作为主管部门: it says what the department is, asks nothing
+        elif measure is not None:
             info.measures.setdefault(measure, []).append(token)
         noun = token.get("noun")
         if noun is not None and not (token.has("dept") or token.has("fund")):
@@ -92,7 +94,7 @@ def read_clause(state: State, clause: int) -> ClauseInfo:
             # 谁的专项: the owner asked — a department, or a contact when contacts are spoken of
             contacts = any(t.get("noun") == "contact"
                            for c in (clause, clause - 1) for t in state.clause_tokens(c))
-            info.asked_noun = "contact" if contacts else "department"
+            info.asked_noun = "contact" if contacts else _who_names(state, i) or "department"
         for shape in POINTING:
             if token.cue("形式") == shape:
                 pointed = state.next_content(i, 1)
@@ -123,6 +125,32 @@ def _per_department(state: State, tokens: list[tuple[int, Token]]) -> bool:
                 after[1].used = True
             return True
     return False
+
+
+def _after_department(state: State, index: int) -> bool:
+    """Whether the word at ``index`` follows a department's name with only fillers between."""
+    before = state.next_content(index, -1)
+    return before is not None and before[1].has("dept")
+
+
+def _who_names(state: State, index: int) -> str | None:
+    """A bare 谁 asks for the thing a noun stands for when that noun is its subject (…的专项是谁)
+    or what is ranked (专项按金额排，第N名是谁); before a ranking word (专项最多的是谁) the noun is
+    only what is counted, and 谁 asks whose."""
+    if state.tokens[index].text != "谁":
+        return None
+    clause = state.tokens[index].clause
+    for k in range(index - 1, -1, -1):
+        token = state.tokens[k]
+        if token.clause < clause - 1:
+            break
+        noun = token.get("noun")
+        if noun is None or token.has("dept") or token.has("fund"):
+            continue
+        after = state.next_content(k, 1)
+        if after is None or after[0] == index or after[1].cue("分组") == "by":
+            return noun
+    return None
 
 
 def _head_noun(state: State, clause: int) -> str | None:

@@ -97,7 +97,7 @@ def _taken_by(state: State, index: int, step: int) -> list[Mention]:
         token = state.tokens[i]
         mention = _at(state, i)
         if mention is not None:
-            if not joined:
+            if not (joined or (found and _owns(state, found[-1], mention))):
                 break
             found.append(mention)
             joined = False
@@ -108,6 +108,12 @@ def _taken_by(state: State, index: int, step: int) -> list[Mention]:
             break
         i += 1
     return found
+
+
+def _owns(state: State, dept: Mention, fund: Mention) -> bool:
+    """城管那个设施维护专项: a department named just before a fund of its own says whose it is."""
+    return dept.kind == "dept" and fund.kind == "fund" and any(
+        state.model.funds[f].department_id in dept.ids for f in fund.ids)
 
 
 def _exclusions(state: State) -> None:
@@ -128,14 +134,13 @@ def _exclusions(state: State) -> None:
             continue
         token.used = True
         funds = [m for m in taken if m.kind == "fund"]
-        # 不算城管那个设施维护专项: the department only says whose fund is left out
-        taken = [m for m in taken if not (m.kind == "dept" and any(
-            state.model.funds[f].department_id in m.ids for fm in funds for f in fm.ids))]
         for mention in taken:
             if mention in state.mentions:
                 state.mentions.remove(mention)
-                state.excluded.append(mention)
                 state.tokens[mention.index].used = True
+                # 不算城管那个设施维护专项: the department only says whose fund is left out
+                if not any(_owns(state, mention, fm) for fm in funds):
+                    state.excluded.append(mention)
 
 
 def _inclusion_notes(state: State) -> None:

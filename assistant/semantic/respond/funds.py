@@ -102,10 +102,12 @@ def _other_basis(result: PartResult, draft: Draft) -> None:
     outputs = result.query.outputs
     if other.get("count") != result.totals.get("count"):
         parts.append(f"{other['count']}个")
-    amounts = any(o.agg in (SUM, AVG, MEDIAN) or (o.agg is None and o.measure != "count") for o in outputs)
-    if amounts and other.get("sum") is not None and result.totals.get("sum") is not None and \
-            abs(Decimal(other["sum"]) - Decimal(result.totals["sum"])) > Decimal("0.005"):
-        parts.append(f"合计{amount(other['sum'], 2)}万元")
+    # the other basis is said in the figure asked: an average as an average, a total as a total
+    aggs = {o.agg for o in outputs if o.measure != "count"}
+    said = ("avg", "平均每项") if aggs == {AVG} else ("sum", "合计") if aggs & {SUM, None} else None
+    if said is not None and other.get(said[0]) is not None and result.totals.get(said[0]) is not None \
+            and abs(Decimal(other[said[0]]) - Decimal(result.totals[said[0]])) > Decimal("0.005"):
+        parts.append(f"{said[1]}{amount(other[said[0]], 2)}万元")
     if parts:
         draft.say(f"若按{name}口径则为" + "，".join(parts) + "（两种口径金额不一致的专项会影响结果）。")
 
