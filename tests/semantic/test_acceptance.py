@@ -194,6 +194,7 @@ def _cases() -> list[Case]:
         return tuple(e.text for e in entries)
 
     over_1000 = [e for e in CATALOG if e.amount > 1000]
+    middle_fund = sorted(CATALOG, key=lambda e: e.amount)[len(CATALOG) // 2]  # 85 funds: one middle
     middle = [e for e in CATALOG if 500 <= e.amount <= 1000]
     smallest = [e for e in CATALOG if e.amount <= third_smallest]
     single = [e for e in CATALOG if e.code in two_fund_codes]
@@ -215,6 +216,7 @@ def _cases() -> list[Case]:
         Case("农林局专项平均每个多少钱？", sources=texts(by_code("632")),
              near=(total(by_code("632")) / len(by_code("632")),)),
         Case("区级部门专项的中位数是多少", (district[len(district) // 2],)),
+        Case("全部专项金额的中位数", (middle_fund.amount,), (middle_fund.text,)),  # cites the middle line
         Case("超过1000万元的专项有几个？", (Decimal(len(over_1000)),), texts(over_1000)),
         Case("500万到1000万之间的专项有哪些", sources=texts(middle), words=tuple(e.name for e in middle)),
         Case("不含镇街，专项合计多少？", (everything - total(towns),)),

@@ -195,6 +195,10 @@ row("S", "不算城管那个设施维护的大专项，剩下的平均一个多�
     outputs={"amount/avg"})  # the department before its fund only says whose fund is left out
 row("G", "{D1}作为主管部门，名下的专项有多少项", depts={"{D1}"},
     outputs={"count/count", "amount"})  # 作为主管部门 says what the department is, asks no attribute
+# 各… with a total asked adds every department's funds into one; 分别/各是 asks one each
+row("S", "各镇街的城乡环境管理专项加起来一共多少钱", over="funds", outputs={"amount/sum"})
+row("S", "各镇的专项合计分别是多少", over="departments", groups={"镇"}, outputs={"amount/sum"})
+row("G", "各部门的专项加起来一共多少", over="funds", outputs={"amount/sum"})
 row("S", "专项按金额排，第五名是谁", over="funds", order=nth(5))
 row("S", "第三名的专项是谁", over="funds", order=nth(3))
 row("S", "专项最多的是谁", over="departments", outputs={"count"})

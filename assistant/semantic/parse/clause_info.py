@@ -118,6 +118,8 @@ def _per_department(state: State, tokens: list[tuple[int, Token]]) -> bool:
         before = state.next_content(i, -1)
         if before is not None and before[1].cue("其余") is not None:
             continue
+        if token.cue("分组") == "each" and _adds_all_up(tokens, token):
+            continue  # 各镇街的…加起来一共: every department's funds, added into one total
         after = state.next_content(i, 1)
         if after is not None and (after[1].get("noun") in DEPARTMENT_NOUNS or after[1].has("group")):
             token.used = True
@@ -151,6 +153,13 @@ def _who_names(state: State, index: int) -> str | None:
         if after is None or after[0] == index or after[1].cue("分组") == "by":
             return noun
     return None
+
+
+def _adds_all_up(tokens: list[tuple[int, Token]], each: Token) -> bool:
+    """A total asked (加起来, 一共) with no second word asking per item (分别, 各自, 排名, 哪个)."""
+    words = [t for _, t in tokens if t is not each]
+    return any(t.cue("汇总") == "sum" for t in words) and not any(
+        t.cue("分组") or t.cue("排序") or t.cue("极值") or t.cue("形式") in ("which", "list") for t in words)
 
 
 def _head_noun(state: State, clause: int) -> str | None:

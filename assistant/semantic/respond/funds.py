@@ -76,8 +76,22 @@ def aggregates(result: PartResult, draft: Draft, scope: str) -> None:
         draft.say("包括：" + "、".join(
             f"{r['name']}（{r.get('department_short', '')}，{basis_text(r, query.basis)}）"
             for r in result.rows) + "。")
+    if result.median is not None:  # the middle fund(s) first: their rows hold the median's figure
+        draft.cite_funds(_middle(result.rows, result.median), query.basis)
     draft.cite_funds(result.rows, query.basis)
     draft.table_funds(result.rows, query)
+
+
+def _middle(rows: list[dict[str, Any]], median: Decimal) -> list[dict[str, Any]]:
+    """The funds a median is read from: those at the median, else the nearest below and above."""
+    valued = [r for r in rows if r.get("amount") is not None]
+    at = [r for r in valued if Decimal(r["amount"]) == Decimal(median)]
+    if at:
+        return at
+    below = [r for r in valued if Decimal(r["amount"]) < Decimal(median)]
+    above = [r for r in valued if Decimal(r["amount"]) > Decimal(median)]
+    return ([max(below, key=lambda r: Decimal(r["amount"]))] if below else []) + (
+        [min(above, key=lambda r: Decimal(r["amount"]))] if above else [])
 
 
 def _money(value, rows: list[dict[str, Any]], basis: str) -> str:
