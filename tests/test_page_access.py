@@ -232,8 +232,10 @@ def test_the_operator_uploads_in_chinese(server: page_server.Server, browser: Br
     expect(status).to_be_visible()
     stored = int(re.search(r"已导入 (\d+) 份文件", status.inner_text()).group(1))
     page.get_by_role("tab", name="导入文件").click()
+    expect(page.get_by_role("button", name="开始导入")).to_be_visible()  # the tab is drawn on first view
     page.locator("input[type=file][multiple]").set_input_files([str(good), str(empty), str(program)])
-    expect(page.get_by_text(good.name).first).to_be_visible()
+    # the names show once the browser has sent the files to the server, slow on a busy machine
+    expect(page.get_by_text(good.name).first).to_be_visible(timeout=90_000)
     page.get_by_role("button", name="开始导入").click()
     expect(page.get_by_text(REFUSED, exact=False)).to_be_visible()
     page.get_by_label("操作员密码").fill(OPERATOR)
