@@ -199,6 +199,9 @@ row("G", "{D1}作为主管部门，名下的专项有多少项", depts={"{D1}"},
 row("S", "各镇街的城乡环境管理专项加起来一共多少钱", over="funds", outputs={"amount/sum"})
 row("S", "各镇的专项合计分别是多少", over="departments", groups={"镇"}, outputs={"amount/sum"})
 row("G", "各部门的专项加起来一共多少", over="funds", outputs={"amount/sum"})
+# a department noun before the fund's total ranks departments; a ranking word's own noun is ranked
+row("S", "部门专项合计前三名，各多少钱", over="departments", order=top(3), parts=1)
+row("G", "哪三个部门专项最多", over="departments", order=top(3), outputs={"count"})
 row("S", "专项按金额排，第五名是谁", over="funds", order=nth(5))
 row("S", "第三名的专项是谁", over="funds", order=nth(3))
 row("S", "专项最多的是谁", over="departments", outputs={"count"})

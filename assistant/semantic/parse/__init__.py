@@ -28,6 +28,7 @@ from assistant.semantic.parse.meaning import describes
 from assistant.semantic.parse.state import State
 from assistant.semantic.query import (
     ACTUAL,
+    AMOUNT,
     BUDGET,
     CATALOG,
     FORM,
@@ -123,7 +124,7 @@ def _fund_parts(state: State, base: Query, focus: Query | None, result: Understa
         if unknown:  # this part was not fully understood: it gets no figure
             result.unanswered.append(("".join(t.text for t in state.clause_tokens(clause)
                                               if not t.has("punct")), unknown))
-        elif parts and info.only_asks_shape():
+        elif parts and info.only_asks_shape() and (not info.measures or _says_amounts(parts[-1])):
             info.use(*info.shapes.values())
             parts[-1] = replace(parts[-1], shape=_wider(parts[-1].shape, info.shape or parts[-1].shape))
         elif parts and info.only_adds_outputs():
@@ -133,6 +134,11 @@ def _fund_parts(state: State, base: Query, focus: Query | None, result: Understa
             parts.append(query)
         previous = info
     return _merge(parts)
+
+
+def _says_amounts(query: Query) -> bool:
+    """Whether a part's answer already gives each item's amount (a ranking or list of amounts)."""
+    return any(o.measure == AMOUNT for o in query.outputs)
 
 
 def _with_outputs(previous: Query, query: Query) -> Query:

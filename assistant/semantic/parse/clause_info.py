@@ -61,10 +61,13 @@ class ClauseInfo:
                                         or self.asked_noun or "list" in self.shapes or "which" in self.shapes)
 
     def only_asks_shape(self) -> bool:
-        """A clause that names, counts and ranks nothing, only says how to show (…，都列出来)."""
+        """A clause that names, counts and ranks nothing, only says how to show (…，都列出来) or
+        asks the amount of each item already found (…，各多少钱): a ranking or list says both."""
         own = any(m.clause == self.clause for m in self.mentions)
-        return bool(self.shapes) and not (own or self.aggs or self.extreme or self.position or self.derived
-                                          or self.measures or self.core or self.indicator or self.nouns)
+        amounts_only = set(self.measures) <= {"amount"}
+        return bool(self.shapes) and amounts_only and not (
+            own or self.aggs or self.extreme or self.position or self.derived or self.core
+            or self.indicator or self.nouns)
 
     @property
     def shape(self) -> str | None:
@@ -219,16 +222,19 @@ def _counted_noun(state: State, tokens: list[tuple[int, Token]]) -> str | None:
     tokens = [(i, t) for i, t in tokens if not (t.used and t.cue("汇总"))]
     ranking = [i for i, t in tokens
                if t.cue("序数") or t.cue("方向") or t.cue("极值") or t.cue("汇总") == "count"]
-    head = _head_after(state, ranking[-1]) if ranking else None
-    if head in DEPARTMENT_NOUNS:
-        return head  # 专项个数最多的部门 / 专项最少的三个部门: the noun the ranking words modify
+    # 专项个数最多的部门 / 哪三个部门专项最多: the department noun a ranking word modifies
+    head = next((h for h in (_head_after(state, i) for i in ranking) if h in DEPARTMENT_NOUNS), None)
+    if head is not None:
+        return head
     counts = [i for i, t in tokens
               if t.cue("汇总") == "count" or t.cue("极值") or t.cue("名次") or t.cue("排序")]
-    if not counts:
+    if not (counts or ranking):
         return None
     departments = [n for _, n in nouns if n in DEPARTMENT_NOUNS]
     if departments and any(t.cue("汇总") in ("sum", "avg", "median") for _, t in tokens):
-        return departments[0]  # 专项总额最少的镇街: a total per department is ranked
+        return departments[0]  # 专项总额最少的镇街 / 部门专项合计前三: a total per department is ranked
+    if not counts:
+        return None
     # the noun nearest after the count word, else the last noun before it
     after = [(i, n) for i, n in nouns if i > counts[0]]
     if after and after[0][0] - counts[0] <= 2:
