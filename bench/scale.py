@@ -72,8 +72,13 @@ def layout(scale: int) -> tuple[int, tuple[int, ...]]:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak resident set (VmHWM, KiB).  Not ``ru_maxrss``: Linux keeps that
+    across fork and exec, so a fresh interpreter started by a large parent (``make bench`` after
+    the embedding model is loaded) would report the parent's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: the best there is
 
 
 def files_of(corpus: Path) -> list[Path]:

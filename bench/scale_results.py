@@ -206,7 +206,8 @@ def method(cells: list[Cell], notes: list[str], seed: int, seconds: float) -> li
         "“理解”为引擎标记为已理解的题数。计时后再问一遍、用 SQLAlchemy 游标事件给每条语句计时，"
         "得出下面的“其中 SQL”列与最慢语句表。",
         "",
-        "峰值 RSS：入库与回答各在一个新启动的进程中运行（spawn），取该进程的 `ru_maxrss`，"
+        "峰值 RSS：入库与回答各在一个新启动的进程中运行（spawn），"
+        "取该进程自身的峰值常驻内存（`/proc/self/status` 的 VmHWM），"
         "含解释器与依赖库本身。"
         "PostgreSQL 为 tests/pg_server.py 起的临时服务器（fsync=off，Unix socket），每次入库一个新集群。",
         "",
