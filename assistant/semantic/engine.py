@@ -88,7 +88,8 @@ class SemanticEngine:
             return []
         for clause, words in understanding.unanswered:
             listed = "、".join(f"“{w}”" for w in dict.fromkeys(words))
-            draft.note(f"（“{clause}”中{listed}没能理解，这一问没有回答。）")
+            draft.note(f"（“{clause}”中{listed}没能理解，这一问没有回答。）" if words
+                       else f"（“{clause}”承接没能理解的上一问，也没有回答。）")
         if understanding.context_unused:
             draft.note("（背景说明“" + "”“".join(understanding.context_unused) + "”未参与计算。）")
         return understanding.parts

@@ -103,6 +103,7 @@ def _fund_parts(state: State, base: Query, focus: Query | None, result: Understa
     base = replace(base, exclusions=exclusion_filters(state), decimals=state.decimals)
     parts: list[Query] = []
     previous: ClauseInfo | None = None
+    unclear: set[int] = set()
     for clause in state.clauses():
         if not state.asked(clause):
             continue
@@ -121,12 +122,19 @@ def _fund_parts(state: State, base: Query, focus: Query | None, result: Understa
         if follows:
             query = followup.finish(query, focus, info)
         unknown = [t.text for t in state.unused_content() if t.clause == clause]
-        if unknown:  # this part was not fully understood: it gets no figure
+        # a part not fully understood gets no figure, nor does a later one that names nothing of
+        # its own and takes the scope of a clause not understood (…是哪条？权重多少？): unless that
+        # scope is all from the background, it would compute on words nobody understood
+        leans = info.inherited in unclear and not _background_scope(state, info)
+        if unknown or leans:
+            unclear.add(clause)
             result.unanswered.append(("".join(t.text for t in state.clause_tokens(clause)
                                               if not t.has("punct")), unknown))
         elif parts and info.only_asks_shape() and (not info.measures or _says_amounts(parts[-1])):
             info.use(*info.shapes.values())
             parts[-1] = replace(parts[-1], shape=_wider(parts[-1].shape, info.shape or parts[-1].shape))
+        elif parts and _repeats(info, parts[-1]):
+            info.use(*info.measures.values(), *info.shapes.values())
         elif parts and info.only_adds_outputs():
             if not (parts[-1].over in ("funds", "contacts") and parts[-1].order is not None):
                 parts[-1] = _with_outputs(parts[-1], query)  # a ranking of funds already says its figure
@@ -134,6 +142,21 @@ def _fund_parts(state: State, base: Query, focus: Query | None, result: Understa
             parts.append(query)
         previous = info
     return _merge(parts)
+
+
+def _background_scope(state: State, info: ClauseInfo) -> bool:
+    """Whether a clause's scope is something, and all of it named in background clauses."""
+    named = bool(info.mentions or info.bounds or info.having or info.indicator)
+    return named and all(not state.asked(m.clause) for m in info.mentions)
+
+
+def _repeats(info: ClauseInfo, previous: Query) -> bool:
+    """…是哪条？权重多少？: a clause that names nothing and asks only figures the part before
+    already gives adds nothing."""
+    own = any(m.clause == info.clause for m in info.mentions)
+    said = {o.measure for o in previous.outputs}
+    return bool(info.measures) and set(info.measures) <= said and not (
+        own or info.aggs or info.extreme or info.position or info.derived or info.nouns)
 
 
 def _says_amounts(query: Query) -> bool:

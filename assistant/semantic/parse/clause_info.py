@@ -40,6 +40,7 @@ class ClauseInfo:
     contains: Token | None = None
     sort: str | None = None  # 从高到低 / 从小到大 / 排名: an order asked without a number
     per_department: bool = False  # 各部门 / 每个镇 / 按单位: one result per department
+    inherited: int | None = None  # the clause whose scope this one took, naming none of its own
 
     def use(self, *tokens: Token | list[Token] | None) -> None:
         """Mark tokens (or lists of tokens, as the dicts above hold them) as used."""
@@ -270,6 +271,7 @@ def settle_scope(state: State, info: ClauseInfo, previous: ClauseInfo | None) ->
     if not any(own) and previous is not None:
         info.mentions, info.bounds, info.having, info.indicator = (
             previous.mentions, previous.bounds, previous.having, previous.indicator)
+        info.inherited = previous.clause
         return
     extra = _scope_of(state, background)
     criteria = [c for c in background if c < info.clause

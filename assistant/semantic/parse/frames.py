@@ -110,7 +110,8 @@ def attribute_frame(state: State, info: ClauseInfo, base: Query) -> Query | None
 def indicators_frame(state: State, info: ClauseInfo, base: Query) -> Query | None:
     """Indicators themselves: a fund's (core) indicators, a named indicator's value and weight,
     how many indicators meet a condition, the targets of the indicators found before."""
-    if info.extreme is not None or info.asked_noun == "fund":
+    ranked = info.extreme is not None or (state.ordinal is not None and not named_funds(info))
+    if ranked or info.asked_noun == "fund":
         return None
     said = any(n == "indicator" for n, _ in info.nouns) or info.asked_noun == "indicator"
     wants = [m for m in (TARGET, WEIGHT) if m in info.measures]
@@ -156,12 +157,13 @@ def _unit_asked(state: State, info: ClauseInfo) -> str:
 def indicator_ranking_frame(state: State, info: ClauseInfo, base: Query) -> Query | None:
     """权重最高的指标 / 合格率类指标里哪个权重最大: a ranking of indicators across funds."""
     measure = next((m for m in (WEIGHT, TARGET) if m in info.measures), None)
-    if measure is None or info.extreme is None or named_funds(info):
+    if measure is None or (info.extreme is None and state.ordinal is None) or named_funds(info):
         return None
-    info.use(info.measures[measure], info.extreme[1], *info.shapes.values(),
+    order = _order(state, info, position=False)  # 最高的 / 前三的 / 第二高的
+    info.use(info.measures[measure], *info.shapes.values(),
              *(t for n, t in info.nouns if n in ("indicator", "fund")))
-    return replace(base, over=INDICATORS, outputs=(Output(measure),), shape=WHICH,
-                   order=Order(desc=info.extreme[0] == MAX, limit=1))
+    return replace(base, over=INDICATORS, outputs=(Output(measure),),
+                   shape=WHICH if order.limit == 1 else LIST, order=order)
 
 
 def count_ranking_frame(state: State, info: ClauseInfo, base: Query) -> Query | None:

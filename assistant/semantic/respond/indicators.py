@@ -30,6 +30,22 @@ def describe(row: dict[str, Any]) -> str:
     return f"{row['indicator']}（指标值 {target(row)}，权重 {weight(row)}{core}）{note}"
 
 
+def _ranked(query, rows: list[dict], draft: Draft, scope: str, by_weight: bool) -> None:
+    """The top indicator(s) by weight or target (every one tied at the top), or the first N."""
+    measure, key = ("权重", "weight") if by_weight else ("指标值", "value_number")
+    shown = weight if by_weight else target
+    way = "最高" if query.order.desc else "最低"
+    if query.order.limit != 1 or query.order.offset:
+        items = "；".join(f"{i}. {r['fund']}的“{r['indicator']}” {shown(r)}"
+                         for i, r in enumerate(rows, query.order.offset + 1))
+        draft.say(f"{scope}按{measure}{'从高到低' if query.order.desc else '从低到高'}：{items}。")
+        return
+    top = [r for r in rows if r[key] == rows[0][key]]
+    names = "、".join(f"{r['fund']}的“{r['indicator']}”" for r in top)
+    tied = "（并列）" if len(top) > 1 else ""
+    draft.say(f"{scope}{measure}{way}的是{tied}{names}，{measure}{'均' if tied else ''}为{shown(top[0])}。")
+
+
 def indicators(result: PartResult, draft: Draft, scope: str) -> None:
     query, rows = result.query, result.rows
     if not rows:
@@ -41,11 +57,7 @@ def indicators(result: PartResult, draft: Draft, scope: str) -> None:
         names = "、".join(f"{r['fund']}的“{r['indicator']}”" for r in rows[:30])
         draft.say(f"{scope}符合条件的绩效指标共{n}条（分属{funds}个专项）：{names}。")
     elif query.order is not None and rows:
-        row = rows[0]
-        measure = "权重" if WEIGHT in wants else "指标值"
-        value = weight(row) if WEIGHT in wants else target(row)
-        way = "最高" if query.order.desc else "最低"
-        draft.say(f"{scope}{measure}{way}的是{row['fund']}的“{row['indicator']}”，{measure}为{value}。")
+        _ranked(query, rows, draft, scope, WEIGHT in wants)
     elif any(o.measure == "core" for o in query.outputs):
         for row in rows:
             said = "是核心指标" if row.get("is_core") else (
