@@ -441,6 +441,8 @@ row("S", "城管局专项的碳足迹是多少？", unknown={"足迹"})
 row("S", "农林局专项里哪个的人均补助最高？", unknown={"人均"})
 row("S", "卫健局专项联系人的年龄多大", unknown={"年龄"})
 row("S", "单条子指标权重最高的是哪条？权重多少？", unknown={"子"})  # the clause after leans on it: no figure
+row("S", "对接专项最多的那位同志是谁，对应几个专项？", over="contacts", order=MAX, parts=1)
+row("G", "哪个部门专项最多？有几个？", over="departments", order=MAX, parts=1)  # the count it ranked by
 row("S", "全部指标里，权重前三的是哪些", over="indicators", order=top(3))
 row("S", "权重最高的指标是哪条？权重多少？", over="indicators", order=MAX, parts=1)  # asked once, said once
 row("S", "交通局专项的人均投入是多少", unknown={"人均"})

@@ -31,6 +31,8 @@ from assistant.semantic.query import (
     AMOUNT,
     BUDGET,
     CATALOG,
+    CNT,
+    COUNT,
     FORM,
     FundIs,
     Query,
@@ -134,7 +136,8 @@ def _fund_parts(state: State, base: Query, focus: Query | None, result: Understa
             info.use(*info.shapes.values())
             parts[-1] = replace(parts[-1], shape=_wider(parts[-1].shape, info.shape or parts[-1].shape))
         elif parts and _repeats(info, parts[-1]):
-            info.use(*info.measures.values(), *info.shapes.values())
+            info.use(*info.measures.values(), *info.aggs.values(), *info.shapes.values(),
+                     *(t for _, t in info.nouns))
         elif parts and info.only_adds_outputs():
             if not (parts[-1].over in ("funds", "contacts") and parts[-1].order is not None):
                 parts[-1] = _with_outputs(parts[-1], query)  # a ranking of funds already says its figure
@@ -151,12 +154,14 @@ def _background_scope(state: State, info: ClauseInfo) -> bool:
 
 
 def _repeats(info: ClauseInfo, previous: Query) -> bool:
-    """…是哪条？权重多少？: a clause that names nothing and asks only figures the part before
-    already gives adds nothing."""
+    """…是哪条？权重多少？ / …是谁，对应几个专项？: a clause that names nothing and asks only
+    figures the part before already gives (an amount, a weight, the count it ranked by) adds nothing."""
     own = any(m.clause == info.clause for m in info.mentions)
     said = {o.measure for o in previous.outputs}
-    return bool(info.measures) and set(info.measures) <= said and not (
-        own or info.aggs or info.extreme or info.position or info.derived or info.nouns)
+    asked = set(info.measures) | ({COUNT} if CNT in info.aggs else set())
+    others = set(info.aggs) - {CNT} or {n for n, _ in info.nouns} - {"fund"}
+    return bool(asked) and asked <= said and not (
+        own or others or info.extreme or info.position or info.derived)
 
 
 def _says_amounts(query: Query) -> bool:

@@ -224,7 +224,8 @@ def _counted_noun(state: State, tokens: list[tuple[int, Token]]) -> str | None:
     ranking = [i for i, t in tokens
                if t.cue("序数") or t.cue("方向") or t.cue("极值") or t.cue("汇总") == "count"]
     # 专项个数最多的部门 / 哪三个部门专项最多: the department noun a ranking word modifies
-    head = next((h for h in (_head_after(state, i) for i in ranking) if h in DEPARTMENT_NOUNS), None)
+    head = next((h for h in (_head_after(state, i) for i in ranking)
+                 if h in DEPARTMENT_NOUNS or h == "contact"), None)  # …专项最多的那位联系人
     if head is not None:
         return head
     counts = [i for i, t in tokens
