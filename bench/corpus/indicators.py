@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from bench.corpus.layout import GENERAL, Cell, Num
-from bench.corpus.samples import IndicatorT
+from bench.corpus.samples import Indicator
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _PERCENT_STEPS = (80, 85, 90, 95, 98, 100)
@@ -26,21 +25,6 @@ _MAX_WEIGHT = 30
 # misspelt units as they occur in real exports (a stray full-width sign, a unit written as a noun)
 UNIT_TYPOS = {"%": "％", "个": "各", "人": "人数", "人次": "人/次", "次": "次数", "户": "戸", "家": "加",
               "平方米": "平米", "场次": "场此", "万元": "万圆"}
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """One generated indicator; ``weight`` in percent."""
-
-    name: str
-    nature: str
-    value: str
-    unit: str
-    weight: int
-    core: bool
-
-    def manifest(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def number_cell(text: str) -> Cell:
@@ -66,7 +50,7 @@ def weights(r: random.Random, count: int, total: int) -> list[int]:
     return [u * _WEIGHT_STEP for u in out]
 
 
-def _value(r: random.Random, ind: IndicatorT) -> str:
+def _value(r: random.Random, ind: Indicator) -> str:
     """A nearby value: percentages snap to the usual targets, counts move by up to ±20%."""
     if not ind.value.isdigit() or ind.nature == "定性":
         return ind.value
@@ -77,8 +61,8 @@ def _value(r: random.Random, ind: IndicatorT) -> str:
     return str(max(1, round(value * r.uniform(0.8, 1.2))))
 
 
-def choose(r: random.Random, rows: tuple[IndicatorT, ...], pool: list[IndicatorT],
-           max_count: int = 10) -> list[IndicatorT]:
+def choose(r: random.Random, rows: tuple[Indicator, ...], pool: list[Indicator],
+           max_count: int = 10) -> list[Indicator]:
     """Which indicators a form lists: the template's, perhaps one swapped, added or dropped.
 
     Drawn once per fund (not per year), so a fund keeps its indicators from year
@@ -95,7 +79,7 @@ def choose(r: random.Random, rows: tuple[IndicatorT, ...], pool: list[IndicatorT
     return chosen
 
 
-def vary(r: random.Random, chosen: list[IndicatorT], total: int = 90) -> list[Indicator]:
+def vary(r: random.Random, chosen: list[Indicator], total: int = 90) -> list[Indicator]:
     """One year's indicators: nearby values, weights redrawn to add up to ``total``, top weights core."""
     drawn = weights(r, len(chosen), total)
     top = sorted(drawn, reverse=True)[min(2, len(drawn) - 1)]

@@ -12,12 +12,14 @@ purpose and on record, and nowhere else.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 import openpyxl
+
+from ingest.readers.text import render_math
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 FUNDS_SAMPLE = SAMPLES / "wansheng_2024_key_special_funds.txt"
@@ -26,22 +28,13 @@ DEPT_WORKBOOK = SAMPLES / "wansheng_2024_admin_office_dept_budget.xlsx"
 SAMPLE_YEAR = 2024
 
 _TAGS = re.compile(r"</p>\s*<p>|</?(?:b|p)>")
-_MATH = re.compile(r"<math>(.*?)</math>|\$(.*?)\$")
-_SYMBOLS = {r"\geq": "≥", r"\leq": "≤", r"\%": "%"}
 _CODE_NAME = re.compile(r"^(\d{3})-(.+)$")
 _SEQ = re.compile(r"^序号：(\d+)$")
 
 
 def clean(text: str) -> str:
     """Cell text without HTML and math markup: what the office renditions show."""
-
-    def symbol(m: re.Match[str]) -> str:
-        body = m.group(1) if m.group(1) is not None else m.group(2)
-        for tex, sym in _SYMBOLS.items():
-            body = body.replace(tex, sym)
-        return body.replace(" ", "")
-
-    return _MATH.sub(symbol, _TAGS.sub("", text)).strip()
+    return render_math(_TAGS.sub("", text)).strip()
 
 
 _YEARS = re.compile(r"20\d{2}(?=\s?年)")
@@ -82,8 +75,9 @@ def _runs(lines: list[str]) -> list[str | list[list[str]]]:
 
 
 @dataclass(frozen=True)
-class IndicatorT:
-    """One indicator row of a form, cleaned."""
+class Indicator:
+    """One indicator row of a form, cleaned; the generator varies these into new ones (weight
+    in percent)."""
 
     name: str
     nature: str
@@ -91,6 +85,9 @@ class IndicatorT:
     unit: str
     weight: int
     core: bool
+
+    def manifest(self) -> dict[str, object]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -105,7 +102,7 @@ class FundT:
     step: int  # precision of the value in cents (100 for 502.00, 1 for 1086.61)
     overview: str
     goal: str
-    indicators: tuple[IndicatorT, ...]
+    indicators: tuple[Indicator, ...]
     contact: str
     phone: str
 
@@ -123,7 +120,7 @@ FUND_COLUMNS = ("name", "nature", "value", "unit", "weight", "core")
 DEPT_COLUMNS = ("name", "weight", "unit", "nature", "value", "core")
 
 
-def clean_indicators(rows: list[list[str]], columns: tuple[str, ...]) -> tuple[IndicatorT, ...]:
+def clean_indicators(rows: list[list[str]], columns: tuple[str, ...]) -> tuple[Indicator, ...]:
     """Indicator rows read in ``columns`` order, with the export's slips undone.
 
     A row that lost its leading empty cell is put back one column right, and a
@@ -140,7 +137,7 @@ def clean_indicators(rows: list[list[str]], columns: tuple[str, ...]) -> tuple[I
         if not field["weight"] and re.fullmatch(r"\d+", field["core"]):
             field["weight"], field["core"] = field["core"], cells[len(columns) + 1]
         if field["name"]:
-            out.append(IndicatorT(field["name"], field["nature"], field["value"], field["unit"],
+            out.append(Indicator(field["name"], field["nature"], field["value"], field["unit"],
                                   int(field["weight"] or 10), field["core"] == "是"))
     return tuple(out)
 

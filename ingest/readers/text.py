@@ -67,7 +67,7 @@ def _lines(f: TextIO) -> Iterator[str]:
             yield line
 
 
-def _math(text: str) -> str:
+def render_math(text: str) -> str:
     """Render TeX-like math spans as the symbols they display."""
 
     def render(m: re.Match[str]) -> str:
@@ -82,7 +82,7 @@ def _math(text: str) -> str:
 def strip_markup(text: str) -> str:
     """Remove HTML tags (``<p>`` boundaries become line breaks) and render math markup."""
     text = _PARA_BREAK.sub("\n", text)
-    return _math(_TAG.sub("", text))
+    return render_math(_TAG.sub("", text))
 
 
 def read_text(path: Path, limits: Limits | None = None) -> list[Block]:
